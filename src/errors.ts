@@ -1,0 +1,125 @@
+/**
+ * One tagged error family for everything ndpack throws on purpose.
+ *
+ * Every error carries a stable string `code` (listed in {@link ErrorCode}); messages say what
+ * was expected versus what was found, in units. Tell errors apart with {@link isNdpackError},
+ * which works across realms and duplicate package copies because it checks a registered symbol,
+ * not `instanceof` (the approach of js-bson and zarrita.js).
+ */
+
+/** Stable error codes. Never renamed once released; new ones may be added. */
+export type ErrorCode =
+  /** The input ends before a declared structure does (`incomplete` is true). */
+  | "ERR_TRUNCATED"
+  /** The input is not an ndpack file (wrong magic bytes). */
+  | "ERR_BAD_MAGIC"
+  /** The file's major version is newer than this reader understands. */
+  | "ERR_UNSUPPORTED_VERSION"
+  /** A structure inside the file contradicts itself or the file (bad offsets, unknown tags). */
+  | "ERR_CORRUPT"
+  /** A stored checksum does not match the bytes. */
+  | "ERR_CHECKSUM"
+  /** A declared size, depth or count exceeds a configured limit. */
+  | "ERR_LIMIT"
+  /** A value cannot be encoded (function, symbol, unregistered class...). */
+  | "ERR_UNSUPPORTED_VALUE"
+  /** A function was called with arguments it cannot accept. */
+  | "ERR_INVALID_ARGUMENT"
+  /** A foreign file (npy, npz, safetensors, word2vec) uses a feature ndpack refuses or lacks. */
+  | "ERR_UNSUPPORTED_FORMAT"
+  /** The operating system refused a read, write, rename or map. */
+  | "ERR_IO";
+
+const BRAND = Symbol.for("ndpack.error");
+
+/** Extra context an error may carry. */
+export interface NdpackErrorDetails {
+  /** Byte offset in the input where the problem was found. */
+  offset?: number;
+  /** Graph path of the value concerned, e.g. `$.model.layers[3]`. */
+  path?: string;
+  /** Index of the chunk concerned inside its segment. */
+  chunk?: number;
+  /** Index of the segment concerned. */
+  segment?: number;
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error ndpack throws on purpose.
+ *
+ * @example
+ * try { decode(bytes) } catch (e) { if (isNdpackError(e, "ERR_TRUNCATED")) retryLater() }
+ */
+export class NdpackError extends Error {
+  readonly code: ErrorCode;
+  /** True when more input could make the data valid (it was cut short). */
+  readonly incomplete: boolean;
+  readonly offset?: number;
+  readonly path?: string;
+  readonly chunk?: number;
+  readonly segment?: number;
+
+  constructor(code: ErrorCode, message: string, details: NdpackErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.incomplete = code === "ERR_TRUNCATED";
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.chunk !== undefined) this.chunk = details.chunk;
+    if (details.segment !== undefined) this.segment = details.segment;
+  }
+
+  override get name(): string {
+    return "NdpackError";
+  }
+
+  get [BRAND](): true {
+    return true;
+  }
+}
+
+/** Input ended early: `incomplete` is true and `code` is `ERR_TRUNCATED`. */
+export class TruncatedError extends NdpackError {
+  constructor(message: string, details?: NdpackErrorDetails) {
+    super("ERR_TRUNCATED", message, details);
+  }
+}
+
+/** Corrupt data (`ERR_CORRUPT`, or `ERR_CHECKSUM` when a checksum disagrees). */
+export class CorruptError extends NdpackError {
+  constructor(message: string, details?: NdpackErrorDetails, code: "ERR_CORRUPT" | "ERR_CHECKSUM" = "ERR_CORRUPT") {
+    super(code, message, details);
+  }
+}
+
+/** A declared size or depth is over a limit (`ERR_LIMIT`). */
+export class LimitError extends NdpackError {
+  constructor(message: string, details?: NdpackErrorDetails) {
+    super("ERR_LIMIT", message, details);
+  }
+}
+
+/** A value that cannot be stored (`ERR_UNSUPPORTED_VALUE`); `path` names where it sits. */
+export class UnsupportedValueError extends NdpackError {
+  constructor(message: string, path: string) {
+    super("ERR_UNSUPPORTED_VALUE", `${path}: ${message}`, { path });
+  }
+}
+
+/**
+ * True when `err` is an ndpack error (of the given `code`, if one is passed).
+ * @param err anything caught
+ * @param code optional code to match
+ */
+export function isNdpackError(err: unknown, code?: ErrorCode): err is NdpackError {
+  if (typeof err !== "object" || err === null || (err as Record<symbol, unknown>)[BRAND] !== true) return false;
+  return code === undefined || (err as NdpackError).code === code;
+}
+
+/** Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`. */
+export function ioError(action: string, path: string, cause: unknown): NdpackError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new NdpackError("ERR_IO", `${action} ${path}: ${reason}`, { cause });
+}
