@@ -1,0 +1,70 @@
+/**
+ * Memory mapping through the optional native addon `@riaskov/mmap-io`.
+ *
+ * Mappings are private and writable (MAP_PRIVATE, PROT_READ | PROT_WRITE): copy-on-write, so a
+ * caller may write to the returned memory without ever changing the file, and without the
+ * SIGSEGV a read-only mapping would raise on a stray write. A mapping lives as long as the
+ * returned buffer; the addon unmaps it when the buffer is garbage-collected.
+ */
+import { createRequire } from "node:module";
+
+interface MmapAddon {
+  map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
+  readonly PROT_READ: number;
+  readonly PROT_WRITE: number;
+  readonly MAP_PRIVATE: number;
+  readonly MADV_NORMAL: number;
+  readonly PAGESIZE: number;
+}
+
+/**
+ * The largest mapping handed out, in bytes. mmap-io 1.4.3 cuts the size to 32 bits (asked for
+ * 5 GiB it returned 1 GiB without error) and a Node Buffer holds at most 2^32 bytes, so larger
+ * ranges are refused here and read instead.
+ */
+export const MAX_MAP_BYTES = 2 ** 32 - 65536;
+
+let addon: MmapAddon | null | undefined;
+let unavailableReason = "";
+
+function loadAddon(): MmapAddon | null {
+  if (addon !== undefined) return addon;
+  try {
+    const require = createRequire(import.meta.url);
+    addon = require("@riaskov/mmap-io") as MmapAddon;
+  } catch (err) {
+    addon = null;
+    unavailableReason = `the optional native addon @riaskov/mmap-io is not installed or did not build (${(err as Error).message.split("\n")[0]})`;
+  }
+  return addon;
+}
+
+/** Why memory mapping is unavailable, or null when it is available. */
+export function mmapUnavailableReason(): string | null {
+  return loadAddon() ? null : unavailableReason;
+}
+
+/** A mapped byte range of a file. */
+export interface MappedRange {
+  /** Exactly the requested bytes; the memory is the file's pages, copy-on-write. */
+  bytes: Uint8Array;
+}
+
+/**
+ * Maps `length` bytes of the open file `fd` starting at byte `offset`, copy-on-write.
+ * The mapping starts at `offset` rounded down to the page size; `bytes` views just the range.
+ *
+ * @returns the mapped range, or null when mapping is impossible (no addon, a zero length, or a
+ *   range larger than {@link MAX_MAP_BYTES}); the caller then reads the bytes instead.
+ * @throws Error from the addon if the operating system refuses the mapping
+ */
+export function mapRange(fd: number, offset: number, length: number): MappedRange | null {
+  const mm = loadAddon();
+  if (!mm || length === 0) return null;
+  const pageStart = offset - (offset % mm.PAGESIZE);
+  const size = offset - pageStart + length;
+  if (size > MAX_MAP_BYTES) return null;
+  const buf = mm.map(size, mm.PROT_READ | mm.PROT_WRITE, mm.MAP_PRIVATE, fd, pageStart, mm.MADV_NORMAL);
+  if (buf.length !== size) return null; // never hand out a truncated view
+  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length) };
+}
