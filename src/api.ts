@@ -1,0 +1,148 @@
+/**
+ * In-memory encoding: `encode` and `decode`, shared by the Node and browser entries.
+ */
+import { NdpackError } from "./errors.js";
+import { decodeGraph, type GraphDecodeOptions, type SegmentBytes, type SegmentResolver } from "./graph/decode.js";
+import { encodeGraph, type GraphEncodeOptions } from "./graph/encode.js";
+import { getKernels } from "./kernels/index.js";
+import type { Kernels } from "./kernels/types.js";
+import { isMappable, type SegmentDescriptor } from "./segment/descriptor.js";
+import { memorySource, readContainer, writeContainer, type ByteSource, type ContainerInfo, type Progress } from "./segment/container.js";
+import {
+  decodeChunks,
+  DEFAULT_CHUNK_BYTES,
+  validateSegmentOptions,
+  type FilterName,
+  type SegmentEncodeOptions,
+} from "./segment/pipeline.js";
+
+/** Options of `encode`, `dump` and `dumpSync`. */
+export interface EncodeOptions extends GraphEncodeOptions {
+  /** Codec for array segments: `"none"` (default; memory-mappable) or `"lz4"`. */
+  compress?: "none" | "lz4" | (string & {});
+  /** Filters applied to each chunk before the codec, in order. Default none. */
+  filters?: FilterName[];
+  /** Raw bytes per chunk. Default 262144 (256 KiB). */
+  chunkBytes?: number;
+  /**
+   * Checksum uncompressed segments as well (compressed chunks always are). Default false:
+   * like `np.save`, raw arrays are written as they are; the manifest is always checksummed.
+   */
+  checksum?: boolean;
+  /** Kernel implementation: `"auto"` (default: WebAssembly when available), `"wasm"` or `"js"`. */
+  backend?: "auto" | "wasm" | "js";
+  /** Called after each segment with bytes of array data done and in all. */
+  onProgress?: (p: Progress) => void;
+}
+
+/** Options of `decode`, `load` and `loadSync`. */
+export interface DecodeOptions extends GraphDecodeOptions {
+  /** Kernel implementation, as for encoding. */
+  backend?: "auto" | "wasm" | "js";
+  /** Verify chunk checksums while decoding. Default true. */
+  verify?: boolean;
+  /**
+   * `decode` only: copy uncompressed arrays out of the input instead of returning views of it.
+   * Default false (views when the input's alignment allows; copies when it does not).
+   */
+  copy?: boolean;
+}
+
+/** Resolved options for the segment pipeline. */
+export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
+  const resolved: SegmentEncodeOptions = {
+    compress: o.compress ?? "none",
+    filters: o.filters ?? [],
+    chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    checksum: o.checksum ?? false,
+    kernels: getKernels(o.backend ?? "auto"),
+  };
+  validateSegmentOptions(resolved);
+  return resolved;
+}
+
+/**
+ * Encodes a value to bytes in memory.
+ *
+ * @param value null, booleans, numbers, strings, arrays, plain objects, typed arrays, ArrayBuffer,
+ *   DataView, NDArray, nested in any way. Arrays of at least `segmentThresholdBytes` (4096)
+ *   bytes are stored as aligned segments.
+ * @returns a new buffer (it does not alias `value`'s arrays)
+ * @throws NdpackError `ERR_UNSUPPORTED_VALUE` naming the path of a value that cannot be stored;
+ *   `ERR_LIMIT` past `maxDepth` or past 4 GiB (use `dump` for larger data); `ERR_INVALID_ARGUMENT`
+ * @example
+ * const bytes = encode({ vectors: new NDArray(new Float32Array(1000), [10, 100]) });
+ */
+export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array {
+  const seg = segmentOptions(options);
+  const graph = encodeGraph(value, options);
+  // Stored bytes never exceed raw bytes (a chunk that does not shrink is stored raw), so this bound holds.
+  let bound = 64 + graph.manifest.length + 64;
+  for (const s of graph.segments) {
+    const chunks = seg.compress === "none" && !seg.filters.length && !seg.checksum ? 0 : Math.ceil(s.byteLength / seg.chunkBytes);
+    bound += s.byteLength + 64 + 64 + chunks * 16;
+  }
+  if (bound > 2 ** 32) throw new NdpackError("ERR_LIMIT", `encoded value would take up to ${bound} bytes; a Uint8Array holds at most 2^32: use dump() to write a file`);
+  const out = new Uint8Array(bound);
+  let pos = 0;
+  const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
+  for (const piece of writeContainer(graph, seg, info, options.onProgress)) {
+    out.set(piece, pos);
+    pos += piece.length;
+  }
+  return pos * 2 < out.length ? out.slice(0, pos) : out.subarray(0, pos);
+}
+
+/**
+ * Decodes bytes made by `encode` (or a whole `.ndpack` file's bytes).
+ *
+ * @param bytes any Uint8Array view, including a pooled Buffer at a non-zero byteOffset; never mutated
+ * @returns the value. Uncompressed arrays are views of `bytes` when aligned for their element
+ *   size (they alias your buffer: pass `copy: true` to get independent copies)
+ * @throws NdpackError `ERR_BAD_MAGIC`, `ERR_TRUNCATED`, `ERR_UNSUPPORTED_VERSION`, `ERR_CORRUPT`,
+ *   `ERR_CHECKSUM`, `ERR_LIMIT`
+ * @example
+ * const value = decode(encode({ a: 1 }));
+ */
+export function decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+  const src = memorySource(bytes);
+  const copy = options.copy ?? false;
+  return decodeFrom(src, options, (d, i, k, verify) => {
+    if (isMappable(d)) {
+      const view = src.read(d.offset, d.storedBytes);
+      return copy ? fresh(view) : { buffer: view.buffer, byteOffset: view.byteOffset, byteLength: view.byteLength, maybeUnaligned: true };
+    }
+    return decodeChunked(d, i, src, k, verify);
+  });
+}
+
+/** Decoded segment bytes; `maybeUnaligned` ones are copied when a view would be misaligned. */
+export type PreparedSegment = SegmentBytes & { maybeUnaligned?: boolean };
+
+/** Produces segment `i`'s decoded bytes. */
+export type SegmentLoader = (d: SegmentDescriptor, i: number, kernels: Kernels, verify: boolean) => PreparedSegment;
+
+/** Reads the container from `src`, loads every segment with `load`, then decodes the manifest. */
+export function decodeFrom(src: ByteSource, options: DecodeOptions, load: SegmentLoader): unknown {
+  const container = readContainer(src);
+  const kernels = getKernels(options.backend ?? "auto");
+  const verify = options.verify ?? true;
+  const prepared = container.segments.map((d, i) => load(d, i, kernels, verify));
+  const resolve: SegmentResolver = (i, align) => {
+    const s = prepared[i]!;
+    return s.maybeUnaligned && s.byteOffset % align !== 0 ? fresh(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)) : s;
+  };
+  return decodeGraph(container.manifest, resolve, container.segments.length, options, container.footer.manifestOffset);
+}
+
+/** Decodes a chunked segment from `src` into a new buffer. */
+export function decodeChunked(d: SegmentDescriptor, i: number, src: ByteSource, kernels: Kernels, verify: boolean): SegmentBytes {
+  const out = new ArrayBuffer(d.rawBytes);
+  decodeChunks(d, (rel, len) => src.read(d.offset + rel, len), { buffer: out, byteOffset: 0 }, kernels, verify, i);
+  return { buffer: out, byteOffset: 0, byteLength: d.rawBytes };
+}
+
+function fresh(view: Uint8Array): SegmentBytes {
+  const copy = view.slice();
+  return { buffer: copy.buffer, byteOffset: 0, byteLength: copy.length };
+}

@@ -1,0 +1,73 @@
+/**
+ * Manifest tags: the first byte of every encoded value (docs/FORMAT.md, "Manifest").
+ * Tags 0x80-0xFF are small non-negative integers 0-127 stored in the tag byte itself.
+ */
+export const Tag = {
+  NULL: 0x00,
+  UNDEFINED: 0x01,
+  FALSE: 0x02,
+  TRUE: 0x03,
+  /** int32, 4 bytes. */
+  INT32: 0x04,
+  /** float64, 8 bytes. */
+  FLOAT64: 0x05,
+  /** varint byte length, UTF-8 bytes. */
+  STRING: 0x08,
+  /** varint code-unit count, UTF-16LE code units (strings with lone surrogates). */
+  STRING_UTF16: 0x09,
+  /** varint count, count varint UTF-16 lengths, varint byte length, the strings' UTF-8 concatenated. */
+  STRING_LIST: 0x0a,
+  /** An array slot that holds nothing (a hole in a sparse array). */
+  HOLE: 0x0f,
+  /** varint length, then that many values. */
+  ARRAY: 0x10,
+  /** varint count, then count (key, value) pairs; keys are STRING or STRING_UTF16 values. */
+  OBJECT: 0x11,
+  /** u8 class code, varint byte length, the bytes. */
+  TYPED_INLINE: 0x12,
+  /** u8 class code, varint segment number. */
+  TYPED_SEGMENT: 0x13,
+  /** varint byte length, the bytes. */
+  ARRAYBUFFER_INLINE: 0x14,
+  /** varint segment number. */
+  ARRAYBUFFER_SEGMENT: 0x15,
+  /** varint byte length, the bytes. */
+  DATAVIEW_INLINE: 0x16,
+  /** varint segment number. */
+  DATAVIEW_SEGMENT: 0x17,
+  /** u8 dtype code, varint rank, rank varint extents, then a TYPED_INLINE or TYPED_SEGMENT payload without its class byte. */
+  NDARRAY: 0x18,
+  /** Values 0x80-0xFF: the integer (tag - 0x80). */
+  FIXINT: 0x80,
+} as const;
+
+/** Typed array class codes (docs/FORMAT.md, "Typed array classes"). Index = code. */
+export const TYPED_CLASSES = [
+  undefined,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
+  Float32Array,
+  Float64Array,
+] as const;
+
+/** Class code of a typed array, from its Symbol.toStringTag (subclasses such as Buffer count as their base). */
+export const TYPED_CLASS_CODE: Readonly<Record<string, number>> = {
+  Int8Array: 1,
+  Uint8Array: 2,
+  Uint8ClampedArray: 3,
+  Int16Array: 4,
+  Uint16Array: 5,
+  Int32Array: 6,
+  Uint32Array: 7,
+  BigInt64Array: 8,
+  BigUint64Array: 9,
+  Float32Array: 10,
+  Float64Array: 11,
+};

@@ -1,0 +1,19 @@
+/**
+ * ndpack for Node.js: `encode`/`decode` in memory, `dump`/`load` (and their Sync twins) for
+ * files with memory-mapped reload. The browser entry (`browser.ts`) has the same API minus files.
+ */
+export { decode, encode, type DecodeOptions, type EncodeOptions } from "./api.js";
+export { dump, dumpSync, load, loadInfo, loadSync, type DumpInfo, type LoadInfo, type LoadOptions } from "./io/file.js";
+export {
+  CorruptError,
+  isNdpackError,
+  LimitError,
+  NdpackError,
+  TruncatedError,
+  UnsupportedValueError,
+  type ErrorCode,
+} from "./errors.js";
+export { DTYPES, NDArray, type DType, type DTypeInfo, type TypedArray } from "./ndarray.js";
+export { backend } from "./kernels/index.js";
+export type { FilterName } from "./segment/pipeline.js";
+export type { Progress } from "./segment/container.js";

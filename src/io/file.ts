@@ -1,0 +1,241 @@
+/**
+ * Files: `dump`/`dumpSync` write atomically (a temporary file in the same folder, renamed over
+ * the target), `load`/`loadSync` read with positioned reads or memory-map uncompressed segments.
+ */
+import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { decodeChunked, decodeFrom, segmentOptions, type DecodeOptions, type EncodeOptions, type PreparedSegment } from "../api.js";
+import { ioError, isNdpackError, NdpackError, TruncatedError } from "../errors.js";
+import { encodeGraph } from "../graph/encode.js";
+import { isMappable } from "../segment/descriptor.js";
+import { writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
+import { WINDOW_BYTES } from "../segment/pipeline.js";
+import { mapRange, mmapUnavailableReason } from "./mmap.js";
+
+/** What `dump` wrote. */
+export interface DumpInfo {
+  /** The file written. */
+  path: string;
+  /** File size in bytes. */
+  bytes: number;
+  /** Number of array segments. */
+  segments: number;
+  /** Manifest size in bytes. */
+  manifestBytes: number;
+  /** Raw bytes of array data. */
+  rawBytes: number;
+  /** Bytes the array data takes in the file. */
+  storedBytes: number;
+}
+
+/** Options of `load` and `loadSync`. */
+export interface LoadOptions extends DecodeOptions {
+  /**
+   * Memory-map uncompressed segments copy-on-write (private, writable): the returned arrays'
+   * memory is the file's pages, and writing to them never changes the file. Compressed segments
+   * are decoded into memory. Without the native addon, or for a segment over 4 GiB, the
+   * segment is read instead: `loadInfo(value)` says what happened. Default false.
+   */
+  mmap?: boolean;
+}
+
+/** How `load` obtained a value's arrays; see {@link loadInfo}. */
+export interface LoadInfo {
+  /** Segments memory-mapped. */
+  mappedSegments: number;
+  /** Segments read into memory (compressed ones, or uncompressed ones not mapped). */
+  readSegments: number;
+  /** When `mmap` was asked for but a segment was read instead: why. */
+  mmapFallbackReason?: string;
+}
+
+const infos = new WeakMap<object, LoadInfo>();
+
+/**
+ * How `load`/`loadSync` produced `value`'s arrays (mapped or read), or undefined for a value
+ * that did not come from them or is not an object.
+ */
+export function loadInfo(value: unknown): LoadInfo | undefined {
+  return typeof value === "object" && value !== null ? infos.get(value) : undefined;
+}
+
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+}
+
+function summarize(path: string, info: ContainerInfo): DumpInfo {
+  let rawBytes = 0;
+  let storedBytes = 0;
+  for (const s of info.segments) {
+    rawBytes += s.rawBytes;
+    storedBytes += s.storedBytes;
+  }
+  return { path, bytes: info.bytes, segments: info.segments.length, manifestBytes: info.manifestBytes, rawBytes, storedBytes };
+}
+
+/**
+ * Writes `value` to the file `path`, atomically: on any error the previous file (if any) is
+ * intact and no temporary file is left.
+ *
+ * @param value as for `encode`; arrays may exceed 4 GiB
+ * @throws NdpackError `ERR_UNSUPPORTED_VALUE` (before any file is touched), `ERR_IO`, `ERR_LIMIT`
+ * @example
+ * dumpSync({ words, vectors: new NDArray(matrix, [n, 100]) }, "glove.ndpack");
+ */
+export function dumpSync(value: unknown, path: string, options: EncodeOptions = {}): DumpInfo {
+  const seg = segmentOptions(options);
+  const graph = encodeGraph(value, options);
+  const tmp = tempPath(path);
+  let fd: number;
+  try {
+    fd = openSync(tmp, "wx");
+  } catch (e) {
+    throw ioError("cannot create", tmp, e);
+  }
+  const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
+  try {
+    for (const piece of writeContainer(graph, seg, info, options.onProgress)) writeAllSync(fd, piece, tmp);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw isNdpackError(e) ? e : ioError("cannot write", path, e);
+  }
+  return summarize(path, info);
+}
+
+function writeAllSync(fd: number, piece: Uint8Array, path: string): void {
+  for (let at = 0; at < piece.length; ) {
+    const n = writeSync(fd, piece, at, Math.min(piece.length - at, WINDOW_BYTES));
+    if (n <= 0) throw ioError("cannot write", path, new Error("write returned 0 bytes"));
+    at += n;
+  }
+}
+
+/** Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread. */
+export async function dump(value: unknown, path: string, options: EncodeOptions = {}): Promise<DumpInfo> {
+  const seg = segmentOptions(options);
+  const graph = encodeGraph(value, options);
+  const tmp = tempPath(path);
+  let handle;
+  try {
+    handle = await open(tmp, "wx");
+  } catch (e) {
+    throw ioError("cannot create", tmp, e);
+  }
+  const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
+  try {
+    for (const piece of writeContainer(graph, seg, info, options.onProgress)) {
+      for (let at = 0; at < piece.length; ) {
+        const { bytesWritten } = await handle.write(piece, at, Math.min(piece.length - at, WINDOW_BYTES));
+        if (bytesWritten <= 0) throw new Error("write returned 0 bytes");
+        at += bytesWritten;
+      }
+    }
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+  } catch (e) {
+    await handle?.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw isNdpackError(e) ? e : ioError("cannot write", path, e);
+  }
+  return summarize(path, info);
+}
+
+/** Positioned reads from an open file; each read returns a new buffer. */
+function fileSource(fd: number, size: number, path: string): ByteSource {
+  return {
+    size,
+    read(offset, length) {
+      const out = new Uint8Array(length);
+      readFullySync(fd, out, offset, path);
+      return out;
+    },
+  };
+}
+
+function readFullySync(fd: number, into: Uint8Array, position: number, path: string): void {
+  for (let at = 0; at < into.length; ) {
+    let n: number;
+    try {
+      n = readSync(fd, into, at, Math.min(into.length - at, WINDOW_BYTES), position + at);
+    } catch (e) {
+      throw ioError("cannot read", path, e);
+    }
+    if (n === 0) throw new TruncatedError(`${path}: file ended at ${position + at} bytes while reading ${into.length} bytes at ${position}`);
+    at += n;
+  }
+}
+
+/**
+ * Loads a file written by `dump`.
+ *
+ * @returns the value; with `mmap: true` uncompressed arrays view the file's pages (copy-on-write)
+ * @throws NdpackError `ERR_IO` (missing file...), `ERR_BAD_MAGIC`, `ERR_TRUNCATED`,
+ *   `ERR_UNSUPPORTED_VERSION`, `ERR_CORRUPT`, `ERR_CHECKSUM`, `ERR_LIMIT`
+ * @example
+ * const { words, vectors } = loadSync("glove.ndpack", { mmap: true }) as Glove;
+ */
+export function loadSync(path: string, options: LoadOptions = {}): unknown {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError("cannot open", path, e);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const src = fileSource(fd, size, path);
+    const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
+    const value = decodeFrom(src, options, (d, i, kernels, verify): PreparedSegment => {
+      if (!isMappable(d)) {
+        info.readSegments++;
+        return decodeChunked(d, i, src, kernels, verify);
+      }
+      if (options.mmap) {
+        let mapped = null;
+        try {
+          mapped = mapRange(fd, d.offset, d.storedBytes);
+        } catch (e) {
+          info.mmapFallbackReason = `segment ${i}: the operating system refused the mapping (${(e as Error).message})`;
+        }
+        if (mapped) {
+          info.mappedSegments++;
+          return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
+        }
+        if (d.storedBytes > 0) info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} (${d.storedBytes} bytes) is too large for one mapping`;
+      }
+      info.readSegments++;
+      const out = new ArrayBuffer(d.storedBytes);
+      for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
+        readFullySync(fd, new Uint8Array(out, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at, path);
+      }
+      return { buffer: out, byteOffset: 0, byteLength: d.storedBytes };
+    });
+    if (typeof value === "object" && value !== null) infos.set(value, info);
+    return value;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Async `loadSync`. The reads and maps happen on the thread pool's terms of `fs`; decoding runs
+ * on this thread.
+ */
+export async function load(path: string, options: LoadOptions = {}): Promise<unknown> {
+  // Positioned reads and maps of segments are synchronous system calls either way; doing them
+  // in one synchronous pass keeps one code path. The promise lets callers treat it as I/O.
+  await Promise.resolve();
+  return loadSync(path, options);
+}
+
+export { NdpackError };

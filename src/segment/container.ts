@@ -1,0 +1,145 @@
+/**
+ * The file layout (docs/FORMAT.md, "Layout"): header, segments on 64-byte boundaries, manifest,
+ * segment index, footer. The writer yields the file's bytes in order, so the same code fills a
+ * buffer in memory or streams to a file; the reader works over any positioned-read source.
+ */
+import { CorruptError, NdpackError, TruncatedError } from "../errors.js";
+import {
+  alignUp,
+  FOOTER_BYTES,
+  HEADER_BYTES,
+  readFooter,
+  readHeader,
+  writeFooter,
+  writeHeader,
+  type Footer,
+  type HeaderInfo,
+} from "../format.js";
+import type { EncodedGraph } from "../graph/encode.js";
+import { xxhash32 } from "../kernels/js/xxhash32.js";
+import { readIndex, writeIndex, type SegmentDescriptor } from "./descriptor.js";
+import { encodeSegment, type SegmentEncodeOptions } from "./pipeline.js";
+
+const ZEROS = new Uint8Array(64);
+
+/** Progress of a long operation, in bytes of array data. */
+export interface Progress {
+  /** Raw bytes of array data done so far. */
+  doneBytes: number;
+  /** Raw bytes of array data in all. */
+  totalBytes: number;
+}
+
+/** What was written. */
+export interface ContainerInfo {
+  /** Size of the file or buffer in bytes. */
+  bytes: number;
+  /** One descriptor per segment, in file order. */
+  segments: SegmentDescriptor[];
+  /** Size of the manifest in bytes. */
+  manifestBytes: number;
+}
+
+/**
+ * Yields the bytes of a whole file, in order. Pieces may be scratch buffers: consume each
+ * before asking for the next. When the generator returns, `info` is complete.
+ */
+export function* writeContainer(
+  graph: EncodedGraph,
+  options: SegmentEncodeOptions,
+  info: ContainerInfo,
+  onProgress?: (p: Progress) => void,
+): Generator<Uint8Array> {
+  let pos = 0;
+  const header = writeHeader();
+  yield header;
+  pos += header.length;
+  let totalBytes = 0;
+  for (const s of graph.segments) totalBytes += s.byteLength;
+  let doneBytes = 0;
+  for (const source of graph.segments) {
+    const pad = alignUp(pos) - pos;
+    if (pad) yield ZEROS.subarray(0, pad);
+    pos += pad;
+    const seg = encodeSegment(source, options);
+    seg.descriptor.offset = pos;
+    for (const piece of seg.pieces) {
+      yield piece;
+      pos += piece.length;
+    }
+    info.segments.push(seg.descriptor);
+    doneBytes += source.byteLength;
+    onProgress?.({ doneBytes, totalBytes });
+  }
+  const manifestOffset = pos;
+  yield graph.manifest;
+  pos += graph.manifest.length;
+  const index = writeIndex(info.segments);
+  const indexOffset = pos;
+  yield index;
+  pos += index.length;
+  const footer: Footer = {
+    manifestOffset,
+    manifestBytes: graph.manifest.length,
+    manifestChecksum: xxhash32(graph.manifest),
+    indexOffset,
+    indexBytes: index.length,
+    indexChecksum: xxhash32(index),
+    segmentCount: info.segments.length,
+    fileBytes: pos + FOOTER_BYTES,
+  };
+  yield writeFooter(footer);
+  info.bytes = footer.fileBytes;
+  info.manifestBytes = graph.manifest.length;
+}
+
+/** Positioned reads over a file or a buffer. */
+export interface ByteSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /**
+   * `length` bytes at `offset` (the caller has checked the range). May return a view of the
+   * source's own memory; callers must not write to it.
+   */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** The parsed frame of a file: everything but the segments' bytes. */
+export interface Container {
+  version: HeaderInfo;
+  footer: Footer;
+  manifest: Uint8Array;
+  segments: SegmentDescriptor[];
+}
+
+/**
+ * Reads and checks header, footer, manifest and segment index: checksums verified, every
+ * offset and size bounded by the file before anything is allocated.
+ * @throws NdpackError `ERR_BAD_MAGIC`, `ERR_TRUNCATED`, `ERR_UNSUPPORTED_VERSION`,
+ *   `ERR_CORRUPT`, `ERR_CHECKSUM`
+ */
+export function readContainer(src: ByteSource): Container {
+  const size = src.size;
+  if (size === 0) throw new TruncatedError("empty input: 0 bytes");
+  const version = readHeader(src.read(0, Math.min(size, HEADER_BYTES)), size);
+  const footer = readFooter(src.read(size - FOOTER_BYTES, FOOTER_BYTES), size);
+  const manifest = src.read(footer.manifestOffset, footer.manifestBytes);
+  const indexBytes = src.read(footer.indexOffset, footer.indexBytes);
+  const check = (what: string, bytes: Uint8Array, expected: number, offset: number) => {
+    const got = xxhash32(bytes);
+    if (got !== expected) {
+      throw new CorruptError(`${what} checksum 0x${got.toString(16)} does not match the footer's 0x${expected.toString(16)}`, { offset }, "ERR_CHECKSUM");
+    }
+  };
+  check("manifest", manifest, footer.manifestChecksum, footer.manifestOffset);
+  check("segment index", indexBytes, footer.indexChecksum, footer.indexOffset);
+  const dataEnd = Math.min(footer.manifestOffset, footer.indexOffset);
+  const segments = readIndex(indexBytes, footer.segmentCount, footer.indexOffset, HEADER_BYTES, dataEnd);
+  return { version, footer, manifest, segments };
+}
+
+/** A ByteSource over bytes in memory (views, no copies). */
+export function memorySource(bytes: Uint8Array): ByteSource {
+  if (!(bytes instanceof Uint8Array)) throw new NdpackError("ERR_INVALID_ARGUMENT", "decode needs a Uint8Array (a Buffer is one)");
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}

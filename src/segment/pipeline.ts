@@ -1,0 +1,202 @@
+/**
+ * The chunk pipeline (docs/FORMAT.md, "Chunks"): a segment's raw bytes are cut into fixed-size
+ * chunks; each chunk is filtered, then compressed, then checksummed, on its own. A chunk that does
+ * not shrink is stored raw. Decoding reverses it chunk by chunk, so one chunk decodes without
+ * the others.
+ */
+import { codecById, codecByName, type Codec } from "../codecs/registry.js";
+import { CorruptError, NdpackError } from "../errors.js";
+import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../format.js";
+import type { SegmentSource } from "../graph/encode.js";
+import type { Kernels } from "../kernels/types.js";
+import type { ChunkEntry, SegmentDescriptor } from "./descriptor.js";
+
+/** Filters, applied in the order given before the codec and undone in reverse after it. */
+export type FilterName = keyof typeof FILTER_IDS;
+
+/** How segments are encoded. */
+export interface SegmentEncodeOptions {
+  /** `"none"` (memory-mappable) or a registered codec name such as `"lz4"`. */
+  compress: string;
+  filters: readonly FilterName[];
+  /** Raw bytes per chunk (rounded down to a multiple of the element size). */
+  chunkBytes: number;
+  /** Checksum uncompressed segments too (they are then chunked; still memory-mappable). */
+  checksum: boolean;
+  kernels: Kernels;
+}
+
+/** Default raw chunk size in bytes (see bench/RESULTS.md for how it was chosen). */
+export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/** Largest chunk size accepted, in bytes. */
+export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
+/** Largest piece one write or one Uint8Array handles, in bytes. */
+export const WINDOW_BYTES = 1024 * 1024 * 1024;
+
+/** Bytes `[start, start + length)` of a buffer range that may exceed what one Uint8Array holds. */
+export function window(src: { buffer: ArrayBufferLike; byteOffset: number }, start: number, length: number): Uint8Array {
+  return new Uint8Array(src.buffer, src.byteOffset + start, length);
+}
+
+type Apply = (k: Kernels, src: Uint8Array, dst: Uint8Array, typesize: number) => void;
+const FORWARD: Record<number, Apply> = {
+  [FILTER_IDS.shuffle]: (k, s, d, t) => k.shuffle(s, d, t),
+  [FILTER_IDS.bitshuffle]: (k, s, d, t) => k.bitshuffle(s, d, t),
+  [FILTER_IDS.delta]: (k, s, d, t) => k.deltaEncode(s, d, t),
+};
+const INVERSE: Record<number, Apply> = {
+  [FILTER_IDS.shuffle]: (k, s, d, t) => k.unshuffle(s, d, t),
+  [FILTER_IDS.bitshuffle]: (k, s, d, t) => k.bitunshuffle(s, d, t),
+  [FILTER_IDS.delta]: (k, s, d, t) => k.deltaDecode(s, d, t),
+};
+
+/** Checks the encode options once, before anything is written. */
+export function validateSegmentOptions(o: SegmentEncodeOptions): void {
+  if (o.compress !== "none") codecByName(o.compress);
+  for (const f of o.filters) {
+    if (!Object.hasOwn(FILTER_IDS, f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown filter ${JSON.stringify(f)}; known: ${Object.keys(FILTER_IDS).join(", ")}`);
+  }
+  if (o.filters.length > 4) throw new NdpackError("ERR_INVALID_ARGUMENT", `at most 4 filters, got ${o.filters.length}`);
+  if (!Number.isInteger(o.chunkBytes) || o.chunkBytes < 64 || o.chunkBytes > MAX_CHUNK_BYTES) {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `chunkBytes must be an integer from 64 to ${MAX_CHUNK_BYTES}, got ${o.chunkBytes}`);
+  }
+}
+
+/** A segment being encoded: its descriptor (offset 0 until placed) and its stored bytes as pieces. */
+export interface EncodedSegment {
+  /** Complete once `pieces` has been iterated to the end. */
+  descriptor: SegmentDescriptor;
+  /**
+   * The stored bytes in order. A piece may be a scratch buffer reused for the next one:
+   * consume (write or copy) each before asking for the next.
+   */
+  pieces: Generator<Uint8Array>;
+}
+
+/** Encodes one segment's bytes per the options. */
+export function encodeSegment(src: SegmentSource, o: SegmentEncodeOptions): EncodedSegment {
+  const typesize = Math.min(src.typesize, 255);
+  const chunked = o.compress !== "none" || o.filters.length > 0 || o.checksum;
+  const descriptor: SegmentDescriptor = {
+    offset: 0,
+    storedBytes: 0,
+    rawBytes: src.byteLength,
+    codec: o.compress === "none" ? CODEC_IDS.none : codecByName(o.compress).id,
+    typesize,
+    filters: o.filters.map((f) => FILTER_IDS[f]),
+    chunkBytes: chunked ? Math.max(typesize, o.chunkBytes - (o.chunkBytes % typesize)) : 0,
+    chunks: [],
+  };
+  const pieces = chunked ? chunkPieces(src, descriptor, o) : rawPieces(src, descriptor);
+  return { descriptor, pieces };
+}
+
+function* rawPieces(src: SegmentSource, d: SegmentDescriptor): Generator<Uint8Array> {
+  for (let at = 0; at < src.byteLength; at += WINDOW_BYTES) yield window(src, at, Math.min(WINDOW_BYTES, src.byteLength - at));
+  d.storedBytes = src.byteLength;
+}
+
+function* chunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncodeOptions): Generator<Uint8Array> {
+  const k = o.kernels;
+  const codec: Codec | null = o.compress === "none" ? null : codecByName(o.compress).create(k.name);
+  let a = new Uint8Array(0);
+  let b = new Uint8Array(0);
+  if (d.filters.length) {
+    a = new Uint8Array(d.chunkBytes);
+    b = new Uint8Array(d.chunkBytes);
+  }
+  for (let at = 0; at < src.byteLength; at += d.chunkBytes) {
+    const raw = window(src, at, Math.min(d.chunkBytes, src.byteLength - at));
+    let filtered = raw;
+    let intoA = true;
+    for (const id of d.filters) {
+      const out = (intoA ? a : b).subarray(0, raw.length);
+      intoA = !intoA;
+      FORWARD[id]!(k, filtered, out, d.typesize);
+      filtered = out;
+    }
+    let stored: Uint8Array = filtered;
+    let flags = filtered === raw ? CHUNK_FLAG_RAW : 0;
+    if (codec) {
+      const packed = codec.compress(filtered);
+      if (packed) stored = packed;
+      else {
+        stored = raw;
+        flags = CHUNK_FLAG_RAW;
+      }
+    }
+    const entry: ChunkEntry = { storedBytes: stored.length, checksum: k.xxhash32(stored), flags };
+    d.chunks.push(entry);
+    d.storedBytes += stored.length;
+    yield stored;
+  }
+}
+
+/**
+ * Decodes a chunked segment into `out` (its raw bytes), chunk by chunk.
+ * @param d the segment's descriptor (validated by readIndex)
+ * @param readStored returns `length` stored bytes at `relOffset` from the segment's start
+ * @param out receives `d.rawBytes` bytes; may exceed 4 GiB (it is written a chunk at a time)
+ * @param verify check each chunk's checksum
+ * @param segment the segment's number, for messages
+ * @throws NdpackError `ERR_CHECKSUM` or `ERR_CORRUPT` naming the segment and chunk
+ */
+export function decodeChunks(
+  d: SegmentDescriptor,
+  readStored: (relOffset: number, length: number) => Uint8Array,
+  out: { buffer: ArrayBufferLike; byteOffset: number },
+  kernels: Kernels,
+  verify: boolean,
+  segment: number,
+): void {
+  const codec = d.codec === CODEC_IDS.none ? null : codecById(d.codec)?.create(kernels.name);
+  if (d.codec !== CODEC_IDS.none && !codec) throw new CorruptError(`segment ${segment}: unknown codec id ${d.codec}`, { segment });
+  let a = new Uint8Array(0);
+  let b = new Uint8Array(0);
+  if (d.filters.length) {
+    a = new Uint8Array(d.chunkBytes);
+    b = new Uint8Array(d.chunkBytes);
+  }
+  let rel = 0;
+  for (let c = 0; c < d.chunks.length; c++) {
+    const entry = d.chunks[c]!;
+    const rawAt = c * d.chunkBytes;
+    const rawLength = Math.min(d.chunkBytes, d.rawBytes - rawAt);
+    const stored = readStored(rel, entry.storedBytes);
+    if (verify) {
+      const sum = kernels.xxhash32(stored);
+      if (sum !== entry.checksum) {
+        throw new CorruptError(
+          `segment ${segment} chunk ${c}: checksum ${hex(sum)} does not match the stored ${hex(entry.checksum)}`,
+          { segment, chunk: c },
+          "ERR_CHECKSUM",
+        );
+      }
+    }
+    const dst = window(out, rawAt, rawLength);
+    if (entry.flags & CHUNK_FLAG_RAW) dst.set(stored);
+    else {
+      // Undo the codec into a scratch buffer (or dst if there are no filters), then the filters in reverse.
+      let cur = d.filters.length ? a.subarray(0, rawLength) : dst;
+      let intoB = true;
+      try {
+        if (codec) codec.decompress(stored, cur);
+        else cur.set(stored);
+      } catch (e) {
+        if (e instanceof NdpackError) throw new CorruptError(`segment ${segment} chunk ${c}: ${e.message}`, { segment, chunk: c, cause: e });
+        throw e;
+      }
+      for (let f = d.filters.length - 1; f >= 0; f--) {
+        const next = f === 0 ? dst : (intoB ? b : a).subarray(0, rawLength);
+        intoB = !intoB;
+        INVERSE[d.filters[f]!]!(kernels, cur, next, d.typesize);
+        cur = next;
+      }
+    }
+    rel += entry.storedBytes;
+  }
+}
+
+function hex(n: number): string {
+  return "0x" + n.toString(16).padStart(8, "0");
+}
