@@ -7,7 +7,15 @@ import { encodeGraph, type GraphEncodeOptions } from "./graph/encode.js";
 import { getKernels } from "./kernels/index.js";
 import type { Kernels } from "./kernels/types.js";
 import { isMappable, type SegmentDescriptor } from "./segment/descriptor.js";
-import { memorySource, readContainer, writeContainer, type ByteSource, type ContainerInfo, type Progress } from "./segment/container.js";
+import {
+  memorySource,
+  readContainer,
+  writeContainer,
+  type ByteSource,
+  type Container,
+  type ContainerInfo,
+  type Progress,
+} from "./segment/container.js";
 import {
   decodeChunks,
   DEFAULT_CHUNK_BYTES,
@@ -127,7 +135,11 @@ export function decodeFrom(src: ByteSource, options: DecodeOptions, load: Segmen
   const container = readContainer(src);
   const kernels = getKernels(options.backend ?? "auto");
   const verify = options.verify ?? true;
-  const prepared = container.segments.map((d, i) => load(d, i, kernels, verify));
+  return decodeContainer(container, container.segments.map((d, i) => load(d, i, kernels, verify)), options);
+}
+
+/** Decodes a container's manifest once its segments' bytes are at hand. */
+export function decodeContainer(container: Container, prepared: PreparedSegment[], options: DecodeOptions): unknown {
   const resolve: SegmentResolver = (i, align) => {
     const s = prepared[i]!;
     return s.maybeUnaligned && s.byteOffset % align !== 0 ? fresh(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)) : s;

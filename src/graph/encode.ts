@@ -334,14 +334,16 @@ class Encoder {
 
 const SHORT_STRING_MAX = 42;
 
+/** A stack overflow becomes a limit error; anything else passes through. */
+function asPathError(e: unknown): unknown {
+  return e instanceof RangeError && /call stack/i.test(e.message) ? new PathError("nesting too deep for the JavaScript stack; lower maxDepth", true) : e;
+}
+
+/** Adds one path part (parts are collected innermost first, while unwinding). */
 function withPart(e: unknown, part: string | number): unknown {
-  if (e instanceof PathError) e.parts.push(part);
-  else if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    const err = new PathError("nesting too deep for the JavaScript stack; lower maxDepth", true);
-    err.parts.push(part);
-    return err;
-  }
-  return e;
+  const err = asPathError(e);
+  if (err instanceof PathError) err.parts.push(part);
+  return err;
 }
 
 /**
@@ -354,9 +356,9 @@ export function encodeGraph(value: unknown, options: GraphEncodeOptions = {}): E
   try {
     enc.value(value);
   } catch (e) {
-    const err = withPart(e, "");
+    const err = asPathError(e);
     if (!(err instanceof PathError)) throw err;
-    const path = formatPath(err.parts.slice(1).reverse());
+    const path = formatPath(err.parts.reverse());
     if (err.limit) throw new LimitError(`${path}: ${err.reason}`, { path });
     throw new UnsupportedValueError(err.reason, path);
   }

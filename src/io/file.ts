@@ -5,13 +5,23 @@
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { decodeChunked, decodeFrom, segmentOptions, type DecodeOptions, type EncodeOptions, type PreparedSegment } from "../api.js";
-import { ioError, isNdpackError, NdpackError, TruncatedError } from "../errors.js";
+import {
+  decodeChunked,
+  decodeContainer,
+  decodeFrom,
+  segmentOptions,
+  type DecodeOptions,
+  type EncodeOptions,
+  type PreparedSegment,
+} from "../api.js";
+import { CorruptError, ioError, isNdpackError, TruncatedError } from "../errors.js";
+import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
-import { isMappable } from "../segment/descriptor.js";
-import { writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
+import { getKernels } from "../kernels/index.js";
+import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
+import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { WINDOW_BYTES } from "../segment/pipeline.js";
-import { mapRange, mmapUnavailableReason } from "./mmap.js";
+import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
 export interface DumpInfo {
@@ -175,6 +185,25 @@ function readFullySync(fd: number, into: Uint8Array, position: number, path: str
   }
 }
 
+/** Maps segment `i` copy-on-write, or records in `info` why it could not be and returns null. */
+function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): PreparedSegment | null {
+  let mapped = null;
+  try {
+    mapped = mapRange(fd, d.offset, d.storedBytes);
+  } catch (e) {
+    info.mmapFallbackReason ??= `segment ${i}: the operating system refused the mapping (${(e as Error).message})`;
+    return null;
+  }
+  if (mapped) {
+    info.mappedSegments++;
+    return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
+  }
+  if (d.storedBytes > 0) {
+    info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} (${d.storedBytes} bytes) is larger than one mapping can be (${MAX_MAP_BYTES} bytes)`;
+  }
+  return null;
+}
+
 /**
  * Loads a file written by `dump`.
  *
@@ -201,17 +230,8 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
         return decodeChunked(d, i, src, kernels, verify);
       }
       if (options.mmap) {
-        let mapped = null;
-        try {
-          mapped = mapRange(fd, d.offset, d.storedBytes);
-        } catch (e) {
-          info.mmapFallbackReason = `segment ${i}: the operating system refused the mapping (${(e as Error).message})`;
-        }
-        if (mapped) {
-          info.mappedSegments++;
-          return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
-        }
-        if (d.storedBytes > 0) info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} (${d.storedBytes} bytes) is too large for one mapping`;
+        const mapped = tryMap(fd, d, i, info);
+        if (mapped) return mapped;
       }
       info.readSegments++;
       const out = new ArrayBuffer(d.storedBytes);
@@ -228,14 +248,83 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
 }
 
 /**
- * Async `loadSync`. The reads and maps happen on the thread pool's terms of `fs`; decoding runs
- * on this thread.
+ * Async `loadSync`: the file is read with non-blocking reads (maps are made synchronously, they
+ * are instant); decoding runs on this thread. Same options, result and errors.
  */
 export async function load(path: string, options: LoadOptions = {}): Promise<unknown> {
-  // Positioned reads and maps of segments are synchronous system calls either way; doing them
-  // in one synchronous pass keeps one code path. The promise lets callers treat it as I/O.
-  await Promise.resolve();
-  return loadSync(path, options);
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (e) {
+    throw ioError("cannot open", path, e);
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const readAt = async (into: Uint8Array, position: number) => {
+      for (let at = 0; at < into.length; ) {
+        let n: number;
+        try {
+          ({ bytesRead: n } = await handle.read(into, at, Math.min(into.length - at, WINDOW_BYTES), position + at));
+        } catch (e) {
+          throw ioError("cannot read", path, e);
+        }
+        if (n === 0) throw new TruncatedError(`${path}: file ended at ${position + at} bytes while reading ${into.length} bytes at ${position}`);
+        at += n;
+      }
+    };
+    const readNew = async (offset: number, length: number) => {
+      const out = new Uint8Array(length);
+      await readAt(out, offset);
+      return out;
+    };
+    // Read the frame's four regions, then parse them with the same checks as loadSync.
+    const regions = new Map<number, Uint8Array>();
+    const head = await readNew(0, Math.min(size, HEADER_BYTES));
+    regions.set(0, head);
+    if (size >= HEADER_BYTES + FOOTER_BYTES) {
+      readHeader(head, size);
+      const tail = await readNew(size - FOOTER_BYTES, FOOTER_BYTES);
+      regions.set(size - FOOTER_BYTES, tail);
+      const f = readFooter(tail, size);
+      regions.set(f.manifestOffset, await readNew(f.manifestOffset, f.manifestBytes));
+      regions.set(f.indexOffset, await readNew(f.indexOffset, f.indexBytes));
+    }
+    const container = readContainer({
+      size,
+      read: (offset, length) => {
+        const r = regions.get(offset);
+        if (!r || r.length !== length) throw new CorruptError(`${path}: manifest and index overlap at offset ${offset}`, { offset });
+        return r;
+      },
+    });
+    const kernels = getKernels(options.backend ?? "auto");
+    const verify = options.verify ?? true;
+    const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
+    const prepared: PreparedSegment[] = [];
+    for (const [i, d] of container.segments.entries()) {
+      if (isMappable(d) && options.mmap) {
+        const mapped = tryMap(handle.fd, d, i, info);
+        if (mapped) {
+          prepared.push(mapped);
+          continue;
+        }
+      }
+      info.readSegments++;
+      const stored = new ArrayBuffer(d.storedBytes);
+      for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
+        await readAt(new Uint8Array(stored, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at);
+      }
+      if (isMappable(d)) prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
+      else {
+        const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
+        prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
+      }
+    }
+    const value = decodeContainer(container, prepared, options);
+    if (typeof value === "object" && value !== null) infos.set(value, info);
+    return value;
+  } finally {
+    await handle.close();
+  }
 }
 
-export { NdpackError };

@@ -119,8 +119,10 @@ function* chunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncode
     let flags = filtered === raw ? CHUNK_FLAG_RAW : 0;
     if (codec) {
       const packed = codec.compress(filtered);
-      if (packed) stored = packed;
-      else {
+      if (packed) {
+        stored = packed;
+        flags = 0;
+      } else {
         stored = raw;
         flags = CHUNK_FLAG_RAW;
       }

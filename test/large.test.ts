@@ -1,0 +1,39 @@
+import { rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { dumpSync, loadInfo, loadSync } from "../src/index.js";
+import { tempDir } from "./helpers.js";
+
+const dir = tempDir();
+
+// A Float64Array of 2^29 + 1 elements is 4 GiB + 8 bytes: past what one Uint8Array (2^32 bytes),
+// one fs write (2 GiB) and one mmap-io mapping (32-bit size) can hold.
+it("dumps and loads an array of 4 GiB + 8 bytes, with and without mmap", () => {
+  const n = 2 ** 29 + 1;
+  const path = join(dir, "huge.ndpack");
+  const marks: [number, number][] = [
+    [0, 1.5],
+    [2 ** 28 + 3, -2.25],
+    [2 ** 29 - 1, Math.PI],
+    [n - 1, 42],
+  ];
+  {
+    const big = new Float64Array(n);
+    for (const [i, v] of marks) big[i] = v;
+    const info = dumpSync({ big }, path);
+    expect(info.rawBytes).toBe(n * 8);
+  }
+  expect(statSync(path).size).toBeGreaterThan(n * 8);
+  for (const mmap of [false, true]) {
+    const back = loadSync(path, { mmap }) as { big: Float64Array };
+    expect(back.big.length).toBe(n);
+    for (const [i, v] of marks) expect(back.big[i]).toBe(v);
+    expect(back.big[12345]).toBe(0);
+    if (mmap) {
+      // Never a truncated mapping: the segment is read, and loadInfo says why.
+      expect(loadInfo(back)).toMatchObject({ mappedSegments: 0, readSegments: 1 });
+      expect(loadInfo(back)?.mmapFallbackReason).toMatch(/larger than one mapping/);
+    }
+  }
+  rmSync(path);
+}, 600_000);

@@ -1,0 +1,119 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decode, encode, isNdpackError, loadSync, NDArray } from "../src/index.js";
+import { FOOTER_BYTES } from "../src/format.js";
+import { xxhash32 } from "../src/kernels/js/xxhash32.js";
+import { tempDir, thrown } from "./helpers.js";
+
+const dir = tempDir();
+const sample = encode({
+  words: ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"],
+  m: new NDArray(new Float32Array(2048).map((_, i) => i), [32, 64]),
+  s: "text",
+});
+
+/** Rewrites a footer field and fixes nothing else. */
+function withFooterU64(bytes: Uint8Array, field: number, value: number): Uint8Array {
+  const copy = bytes.slice();
+  const view = new DataView(copy.buffer);
+  view.setBigUint64(copy.length - FOOTER_BYTES + field, BigInt(value), true);
+  return copy;
+}
+
+/** Patches the segment index, then fixes its checksum so only the index checks can catch it. */
+function withIndexPatch(bytes: Uint8Array, patch: (index: DataView) => void): Uint8Array {
+  const copy = bytes.slice();
+  const footer = new DataView(copy.buffer, copy.length - FOOTER_BYTES);
+  const at = Number(footer.getBigUint64(16, true));
+  const len = Number(footer.getBigUint64(24, true));
+  patch(new DataView(copy.buffer, at, len));
+  footer.setUint32(40, xxhash32(copy.subarray(at, at + len)), true);
+  return copy;
+}
+
+describe("malformed input gives a typed error", () => {
+  it("rejects a wrong magic", () => {
+    const e = thrown(() => decode(new TextEncoder().encode("PK\x03\x04 this is a zip file, not ndpack....")));
+    expect(e.code).toBe("ERR_BAD_MAGIC");
+  });
+
+  it("rejects an unknown major version", () => {
+    const copy = sample.slice();
+    copy[8] = 2;
+    expect(thrown(() => decode(copy)).code).toBe("ERR_UNSUPPORTED_VERSION");
+  });
+
+  it("reports truncation at every prefix length, never a RangeError", () => {
+    for (let n = 0; n < sample.length; n++) {
+      const e = thrown(() => decode(sample.subarray(0, n)));
+      expect(isNdpackError(e), `prefix ${n}: ${e}`).toBe(true);
+      expect(e.code).toBe("ERR_TRUNCATED");
+      expect(e.incomplete).toBe(true);
+    }
+  });
+
+  it("detects a corrupted manifest by its checksum", () => {
+    const copy = sample.slice();
+    const footer = new DataView(copy.buffer, copy.length - FOOTER_BYTES);
+    copy[Number(footer.getBigUint64(0, true)) + 3]! ^= 0x40;
+    expect(thrown(() => decode(copy)).code).toBe("ERR_CHECKSUM");
+  });
+
+  it("rejects a footer whose regions lie outside the file", () => {
+    for (const [field, value] of [
+      [0, sample.length],
+      [8, 2 ** 40],
+      [16, 1],
+      [24, 2 ** 52],
+    ] as const) {
+      expect(thrown(() => decode(withFooterU64(sample, field, value))).code).toBe("ERR_CORRUPT");
+    }
+    expect(thrown(() => decode(withFooterU64(sample, 48, sample.length + 1))).code).toBe("ERR_TRUNCATED");
+    expect(thrown(() => decode(withFooterU64(sample, 0, 2 ** 60))).code).toBe("ERR_CORRUPT");
+  });
+
+  it("rejects segment offsets past the end, misaligned or overlapping, before allocating", () => {
+    const past = withIndexPatch(sample, (v) => v.setBigUint64(0, BigInt(sample.length * 64), true));
+    expect(thrown(() => decode(past)).message).toMatch(/segment 0: .*runs past/);
+    const huge = withIndexPatch(sample, (v) => {
+      v.setBigUint64(8, 2n ** 50n, true);
+      v.setBigUint64(16, 2n ** 50n, true);
+    });
+    expect(thrown(() => decode(huge)).code).toBe("ERR_CORRUPT");
+    const misaligned = withIndexPatch(sample, (v) => v.setBigUint64(0, 65n, true));
+    expect(thrown(() => decode(misaligned)).message).toMatch(/multiple of 64/);
+    const rawMismatch = withIndexPatch(sample, (v) => v.setBigUint64(16, 9n, true));
+    expect(thrown(() => decode(rawMismatch)).code).toBe("ERR_CORRUPT");
+    const badCodec = withIndexPatch(sample, (v) => v.setUint8(24, 9));
+    expect(thrown(() => decode(badCodec)).message).toMatch(/unknown codec id 9/);
+  });
+
+  it("gives typed errors for files on disk: missing, empty, not ndpack", () => {
+    expect(thrown(() => loadSync(join(dir, "missing.ndpack"))).code).toBe("ERR_IO");
+    writeFileSync(join(dir, "empty.ndpack"), "");
+    expect(thrown(() => loadSync(join(dir, "empty.ndpack"))).code).toBe("ERR_TRUNCATED");
+    writeFileSync(join(dir, "text.ndpack"), "hello world, this is plain text and not an ndpack file at all. ".repeat(3));
+    expect(thrown(() => loadSync(join(dir, "text.ndpack"))).code).toBe("ERR_BAD_MAGIC");
+    writeFileSync(join(dir, "cut.ndpack"), sample.subarray(0, sample.length - 10));
+    expect(thrown(() => loadSync(join(dir, "cut.ndpack"))).code).toBe("ERR_TRUNCATED");
+  });
+
+  it("rejects a non-Uint8Array input", () => {
+    expect(thrown(() => decode("abc" as unknown as Uint8Array)).code).toBe("ERR_INVALID_ARGUMENT");
+  });
+});
+
+describe("values that cannot be stored yet name their path", () => {
+  it.each([
+    [{ model: { cache: new Map() } }, "$.model.cache"],
+    [{ a: [1, 2, { f: () => 0 }] }, "$.a[2].f"],
+    [{ "odd key": Symbol("x") }, '$["odd key"]'],
+    [[new Set()], "$[0]"],
+  ])("%#: %s", (value, path) => {
+    const e = thrown(() => encode(value));
+    expect(e.code).toBe("ERR_UNSUPPORTED_VALUE");
+    expect(e.path).toBe(path);
+    expect(e.message.startsWith(path)).toBe(true);
+  });
+});

@@ -1,0 +1,231 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray } from "../src/index.js";
+import { randomBytes, tempDir } from "./helpers.js";
+
+const dir = tempDir();
+
+/** Every typed array class, filled with bytes that include NaN payloads and -0. */
+function typedArrays(n: number): Record<string, ArrayBufferView> {
+  const bytes = randomBytes(n * 8, n);
+  const buf = bytes.buffer;
+  return {
+    i8: new Int8Array(buf, 0, n),
+    u8: new Uint8Array(buf, 0, n),
+    u8c: new Uint8ClampedArray(buf, 0, n),
+    i16: new Int16Array(buf, 0, n),
+    u16: new Uint16Array(buf, 0, n),
+    i32: new Int32Array(buf, 0, n),
+    u32: new Uint32Array(buf, 0, n),
+    f32: new Float32Array(buf, 0, n),
+    f64: new Float64Array(buf, 0, n),
+    i64: new BigInt64Array(buf, 0, n),
+    u64: new BigUint64Array(buf, 0, n),
+  };
+}
+
+/** Byte-exact comparison of two views, plus their classes. */
+function expectSameView(a: unknown, b: ArrayBufferView): void {
+  expect(Object.prototype.toString.call(a)).toBe(Object.prototype.toString.call(b));
+  const v = a as ArrayBufferView;
+  expect(Buffer.from(v.buffer, v.byteOffset, v.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true);
+}
+
+const scalars = {
+  nul: null,
+  t: true,
+  f: false,
+  zero: 0,
+  negZero: -0,
+  nan: NaN,
+  inf: Infinity,
+  ninf: -Infinity,
+  small: 127,
+  big: 2 ** 31,
+  neg: -(2 ** 31),
+  frac: 0.1,
+  max: Number.MAX_VALUE,
+  tiny: Number.MIN_VALUE,
+  safe: Number.MAX_SAFE_INTEGER,
+  empty: "",
+  ascii: "hello",
+  utf8: "héllo wörld ☃ 😀 日本語",
+  long: "abc€".repeat(100_000),
+  nested: { a: [1, [2, [3, { b: "c" }]]], "key with spaces": 1, "": 2, "☃": 3 },
+  strings: Array.from({ length: 20 }, (_, i) => "w" + "é".repeat(i)),
+  mixed: [1, "a", null, true, 2.5, [], {}],
+};
+
+describe("encode/decode", () => {
+  it("round-trips scalars, strings, arrays and objects exactly", () => {
+    const back = decode(encode(scalars)) as typeof scalars;
+    expect(back).toEqual(scalars);
+    expect(Object.is(back.negZero, -0)).toBe(true);
+    expect(Number.isNaN(back.nan)).toBe(true);
+    expect(Object.keys(back)).toEqual(Object.keys(scalars));
+  });
+
+  it.each([0, 1, 7, 100, 1000])("round-trips every typed array class with %i elements, inline and as segments", (n) => {
+    const value = typedArrays(n);
+    for (const threshold of [0, 4096, Infinity]) {
+      const back = decode(encode(value, { segmentThresholdBytes: threshold })) as Record<string, ArrayBufferView>;
+      for (const [k, v] of Object.entries(value)) expectSameView(back[k], v);
+    }
+  });
+
+  it("keeps NaN bit patterns inside float arrays", () => {
+    const bits = new Uint32Array([0x7fc00001, 0xffffffff, 0x7f800001, 0x80000000]);
+    const f = new Float32Array(bits.buffer);
+    const back = decode(encode({ f })) as { f: Float32Array };
+    expect([...new Uint32Array(back.f.buffer, back.f.byteOffset, 4)]).toEqual([...bits]);
+  });
+
+  it("round-trips ArrayBuffer, DataView and NDArray of every dtype", () => {
+    const ab = randomBytes(5000, 3).buffer;
+    const dv = new DataView(randomBytes(100, 4).buffer, 10, 50);
+    const arrays = {
+      bool: new NDArray(Uint8Array.of(0, 1, 1, 0), [2, 2], "bool"),
+      f16: new NDArray(new Uint16Array(6).fill(0x3c00), [1, 2, 3], "float16"),
+      bf16: new NDArray(new Uint16Array(2).fill(0x3f80), [2], "bfloat16"),
+      scalar: new NDArray(Float64Array.of(Math.PI), []),
+      empty: new NDArray(new Int32Array(0), [0, 5]),
+      big: new NDArray(new Float32Array(3000).map((_, i) => i / 7), [30, 100]),
+      i64: new NDArray(BigInt64Array.of(-1n, 2n ** 63n - 1n), [2]),
+    };
+    const back = decode(encode({ ab, dv, arrays })) as { ab: ArrayBuffer; dv: DataView; arrays: typeof arrays };
+    expect(back.ab).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.from(back.ab).equals(Buffer.from(ab))).toBe(true);
+    expect(back.dv).toBeInstanceOf(DataView);
+    expect(back.dv.byteLength).toBe(50);
+    expect(Buffer.from(back.dv.buffer, back.dv.byteOffset, 50).equals(Buffer.from(dv.buffer, 10, 50))).toBe(true);
+    for (const [k, a] of Object.entries(arrays)) {
+      const b = back.arrays[k as keyof typeof arrays];
+      expect(b).toBeInstanceOf(NDArray);
+      expect(b.dtype).toBe(a.dtype);
+      expect(b.shape).toEqual(a.shape);
+      expectSameView(b.data, a.data);
+    }
+  });
+
+  it("stores only a view's own bytes, not its whole buffer", () => {
+    const whole = new Float64Array(1_000_000);
+    const part = whole.subarray(10, 20);
+    const bytes = encode({ part });
+    expect(bytes.length).toBeLessThan(1000);
+    const back = decode(bytes) as { part: Float64Array };
+    expect(back.part.length).toBe(10);
+  });
+
+  it("puts arrays at or above the threshold in aligned segments and returns views of the input", () => {
+    const f = new Float64Array(512).map((_, i) => i); // 4096 bytes: exactly the threshold
+    const bytes = encode({ f });
+    const back = decode(bytes) as { f: Float64Array };
+    expect(back.f.buffer).toBe(bytes.buffer);
+    expect(back.f.byteOffset % 64).toBe(0);
+    const small = decode(encode({ f: f.subarray(1) })) as { f: Float64Array };
+    expect(small.f.buffer.byteLength).toBe(511 * 8); // inline: a fresh, exact buffer
+  });
+
+  it("decodes from a pooled Buffer at an odd byteOffset without mutating it, copying misaligned arrays", () => {
+    const value = { f: new Float64Array(1000).map((_, i) => i * 1.5), s: "x" };
+    const bytes = encode(value);
+    const pool = Buffer.alloc(bytes.length + 3);
+    pool.set(bytes, 3);
+    const view = pool.subarray(3);
+    const before = Buffer.from(view);
+    const back = decode(view) as typeof value;
+    expect([...back.f]).toEqual([...value.f]);
+    expect(back.f.byteOffset % 8).toBe(0);
+    expect(view.equals(before)).toBe(true);
+  });
+
+  it("copies instead of aliasing with copy: true", () => {
+    const bytes = encode({ f: new Float32Array(2000) });
+    const back = decode(bytes, { copy: true }) as { f: Float32Array };
+    expect(back.f.buffer).not.toBe(bytes.buffer);
+  });
+
+  it("round-trips array holes and undefined distinctly", () => {
+    const a = [1, , 3, undefined]; // eslint-disable-line no-sparse-arrays
+    const back = decode(encode(a)) as unknown[];
+    expect(back.length).toBe(4);
+    expect(1 in back).toBe(false);
+    expect(3 in back).toBe(true);
+    expect(back[3]).toBeUndefined();
+  });
+});
+
+describe("dump/load", () => {
+  const value = {
+    words: ["king", "queen", "paris", "computer", "é", "😀", "a", "b", "c"],
+    vectors: new NDArray(new Float32Array(12 * 100).map((_, i) => Math.sin(i)), [12, 100]),
+    ids: new BigInt64Array(1000).map((_, i) => BigInt(i) * 3n),
+    meta: { source: "test", n: 9 },
+  };
+
+  function expectValue(back: typeof value): void {
+    expect(back.words).toEqual(value.words);
+    expect(back.meta).toEqual(value.meta);
+    expect(back.vectors.shape).toEqual([12, 100]);
+    expectSameView(back.vectors.data, value.vectors.data);
+    expectSameView(back.ids, value.ids);
+  }
+
+  it("dumpSync and loadSync, with and without mmap", () => {
+    const path = join(dir, "sync.ndpack");
+    const info = dumpSync(value, path);
+    expect(info.segments).toBe(2);
+    expect(info.rawBytes).toBe(4800 + 8000);
+    expectValue(loadSync(path) as typeof value);
+    const mapped = loadSync(path, { mmap: true }) as typeof value;
+    expectValue(mapped);
+    expect(loadInfo(mapped)).toEqual({ mappedSegments: 2, readSegments: 0 });
+    for (const a of [mapped.vectors.data, mapped.ids]) expect(a.byteOffset % a.BYTES_PER_ELEMENT).toBe(0);
+  });
+
+  it("dump and load (async), with and without mmap", async () => {
+    const path = join(dir, "async.ndpack");
+    await dump(value, path);
+    expectValue((await load(path)) as typeof value);
+    const mapped = (await load(path, { mmap: true })) as typeof value;
+    expectValue(mapped);
+    expect(loadInfo(mapped)?.mappedSegments).toBe(2);
+  });
+
+  it("writes the same bytes as encode", () => {
+    const path = join(dir, "same.ndpack");
+    dumpSync(value, path);
+    expect(Buffer.from(encode(value)).equals(readFileSync(path))).toBe(true);
+  });
+
+  it("mapped arrays are copy-on-write: writing to them never changes the file", () => {
+    const path = join(dir, "cow.ndpack");
+    dumpSync(value, path);
+    const mapped = loadSync(path, { mmap: true }) as typeof value;
+    mapped.vectors.data.fill(42);
+    expect(mapped.vectors.data[0]).toBe(42);
+    expectValue(loadSync(path) as typeof value);
+  });
+
+  it("leaves the previous file intact and no temporary file when a dump fails midway", () => {
+    const path = join(dir, "atomic.ndpack");
+    dumpSync({ v: 1 }, path);
+    const failing = () =>
+      dumpSync(value, path, {
+        onProgress: () => {
+          throw new Error("disk full (simulated)");
+        },
+      });
+    expect(failing).toThrow("disk full");
+    expect(loadSync(path)).toEqual({ v: 1 });
+    expect(readdirSync(dir).filter((f) => f.includes("atomic"))).toEqual(["atomic.ndpack"]);
+  });
+
+  it("does not create the file when the value cannot be stored", async () => {
+    const path = join(dir, "never.ndpack");
+    expect(() => dumpSync({ f: () => 1 }, path)).toThrow();
+    await expect(dump({ f: Symbol("s") }, path)).rejects.toMatchObject({ code: "ERR_UNSUPPORTED_VALUE" });
+    expect(readdirSync(dir).filter((f) => f.includes("never"))).toEqual([]);
+  });
+});
