@@ -6,7 +6,7 @@
  * WebAssembly; its API adds a 4-byte little-endian size prefix, which we strip and re-add) and
  * `lz4js`'s block functions in pure JavaScript, used when WebAssembly is unavailable or disabled.
  */
-import { createRequire } from "node:module";
+import lz4jsModule from "lz4js";
 import { CorruptError } from "../errors.js";
 import { CODEC_IDS } from "../format.js";
 import type { Codec } from "./registry.js";
@@ -22,15 +22,24 @@ interface Lz4Js {
   decompressBlock(src: Uint8Array, dst: Uint8Array, sIndex: number, sLength: number, dIndex: number): number;
 }
 
-const require = createRequire(import.meta.url);
-const lz4js = require("lz4js") as Lz4Js;
+const lz4js = lz4jsModule as Lz4Js;
 
+let wasm: Lz4Wasm | null | undefined;
+
+/**
+ * lz4-wasm-nodejs, loaded on first use through Node's require (it compiles its WebAssembly when
+ * loaded, so a static import would fail where WebAssembly is missing). Elsewhere: null.
+ */
 function loadWasm(): Lz4Wasm | null {
+  if (wasm !== undefined) return wasm;
+  wasm = null;
   try {
-    return typeof WebAssembly === "object" ? (require("lz4-wasm-nodejs") as Lz4Wasm) : null;
+    const nodeModule = globalThis.process?.getBuiltinModule?.("node:module") as typeof import("node:module") | undefined;
+    if (typeof WebAssembly === "object" && nodeModule) wasm = nodeModule.createRequire(import.meta.url)("lz4-wasm-nodejs") as Lz4Wasm;
   } catch {
-    return null;
+    // not installed or WebAssembly refused: the JavaScript codec serves
   }
+  return wasm;
 }
 
 /** LZ4 in pure JavaScript (lz4js). */
