@@ -177,12 +177,53 @@ class Encoder {
     this.pos = p;
   }
 
-  /** STRING_LIST: the lengths, then all strings as one UTF-8 run (one encode, one decode). */
+  /** STRING_LIST: the lengths, then all strings as one UTF-8 run (one decode on the way back). */
   private stringList(list: string[]): void {
     this.byte(Tag.STRING_LIST);
     this.varint(list.length);
-    for (const s of list) this.varint(s.length);
-    this.utf8Body(list.join(""));
+    let units = 0;
+    for (const s of list) {
+      this.varint(s.length);
+      units += s.length;
+    }
+    // Reserve the worst case (3 bytes per UTF-16 unit), write, then fix the varint byte length.
+    const max = units * 3;
+    this.ensure(max + 10);
+    const lenAt = this.pos;
+    const reserved = varintSize(max);
+    const buf = this.buf;
+    let p = lenAt + reserved;
+    for (const s of list) {
+      const n = s.length;
+      if (n > SHORT_STRING_MAX) {
+        p += utf8.encodeInto(s, buf.subarray(p, p + n * 3)).written;
+        continue;
+      }
+      // Well-formed (checked by isStringList), so surrogates come in pairs.
+      for (let i = 0; i < n; i++) {
+        let c = s.charCodeAt(i);
+        if (c < 0x80) buf[p++] = c;
+        else if (c < 0x800) {
+          buf[p++] = 0xc0 | (c >> 6);
+          buf[p++] = 0x80 | (c & 0x3f);
+        } else if (c >= 0xd800 && c <= 0xdbff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+        } else {
+          buf[p++] = 0xe0 | (c >> 12);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+        }
+      }
+    }
+    const written = p - lenAt - reserved;
+    const needed = varintSize(written);
+    if (needed !== reserved) buf.copyWithin(lenAt + needed, lenAt + reserved, p);
+    this.varint(written);
+    this.pos += written;
   }
 
   value(v: unknown): void {
