@@ -15,6 +15,7 @@ import {
   type FilterName,
   type SegmentEncodeOptions,
 } from "./segment/pipeline.js";
+import { walkManifest } from "./walk.js";
 
 /** Options of `encode`, `dump` and `dumpSync`. */
 export interface EncodeOptions extends GraphEncodeOptions {
@@ -41,6 +42,11 @@ export interface DecodeOptions extends GraphDecodeOptions {
   backend?: "auto" | "wasm" | "js";
   /** Verify chunk checksums while decoding. Default true. */
   verify?: boolean;
+  /**
+   * Called after each segment is loaded (read, mapped or decoded) with raw bytes of array data
+   * done and in all, and the array's graph path.
+   */
+  onProgress?: (p: Progress) => void;
   /**
    * `decode` only: copy uncompressed arrays out of the input instead of returning views of it.
    * Default false (views when the input's alignment allows; copies when it does not).
@@ -127,7 +133,17 @@ export function decodeFrom(src: ByteSource, options: DecodeOptions, load: Segmen
   const container = readContainer(src);
   const kernels = getKernels(options.backend ?? "auto");
   const verify = options.verify ?? true;
-  const prepared = container.segments.map((d, i) => load(d, i, kernels, verify));
+  const rawBytes = container.segments.map((d) => d.rawBytes);
+  const { onProgress } = options;
+  const paths = onProgress ? walkManifest(container.manifest, rawBytes, { tree: false }).segmentPaths : [];
+  const totalBytes = rawBytes.reduce((a, b) => a + b, 0);
+  let doneBytes = 0;
+  const prepared = container.segments.map((d, i) => {
+    const s = load(d, i, kernels, verify);
+    doneBytes += d.rawBytes;
+    onProgress?.({ doneBytes, totalBytes, path: paths[i] });
+    return s;
+  });
   const resolve: SegmentResolver = (i, align) => {
     const s = prepared[i]!;
     return s.maybeUnaligned && s.byteOffset % align !== 0 ? fresh(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)) : s;

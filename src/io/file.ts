@@ -162,6 +162,32 @@ function fileSource(fd: number, size: number, path: string): ByteSource {
   };
 }
 
+/**
+ * Opens `path` for positioned reads, calls `fn` with a {@link ByteSource} over it, and closes
+ * the file. The source's reads return new buffers the caller owns.
+ *
+ * @param path the file
+ * @param fn works with the source; must not keep it past its return
+ * @returns what `fn` returns
+ * @throws NdpackError `ERR_IO` when the file cannot be opened or read, `ERR_TRUNCATED` when it
+ *   shrinks while read, and whatever `fn` throws
+ * @example
+ * const container = withFileSource("glove.ndpack", readContainer);
+ */
+export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError("cannot open", path, e);
+  }
+  try {
+    return fn(fileSource(fd, fstatSync(fd).size, path));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readFullySync(fd: number, into: Uint8Array, position: number, path: string): void {
   for (let at = 0; at < into.length; ) {
     let n: number;
