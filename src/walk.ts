@@ -253,7 +253,7 @@ class Walker {
       // Keep the partial tree: this node, with the child being walked when the walk stopped.
       if (e instanceof Stop) {
         if (this.tree && e.node && children.length < this.maxChildren) children.push(e.node);
-        node.more = n - children.length;
+        if (n > children.length) node.more = n - children.length;
         e.node = node;
       }
       throw e;
