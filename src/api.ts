@@ -23,6 +23,7 @@ import {
   type FilterName,
   type SegmentEncodeOptions,
 } from "./segment/pipeline.js";
+import { walkManifest } from "./walk.js";
 
 /** Options of `encode`, `dump` and `dumpSync`. */
 export interface EncodeOptions extends GraphEncodeOptions {
@@ -49,6 +50,11 @@ export interface DecodeOptions extends GraphDecodeOptions {
   backend?: "auto" | "wasm" | "js";
   /** Verify chunk checksums while decoding. Default true. */
   verify?: boolean;
+  /**
+   * Called after each segment is loaded (read, mapped or decoded) with raw bytes of array data
+   * done and in all, and the array's graph path.
+   */
+  onProgress?: (p: Progress) => void;
   /**
    * `decode` only: copy uncompressed arrays out of the input instead of returning views of it.
    * Default false (views when the input's alignment allows; copies when it does not).
@@ -135,7 +141,29 @@ export function decodeFrom(src: ByteSource, options: DecodeOptions, load: Segmen
   const container = readContainer(src);
   const kernels = getKernels(options.backend ?? "auto");
   const verify = options.verify ?? true;
-  return decodeContainer(container, container.segments.map((d, i) => load(d, i, kernels, verify)), options);
+  const done = segmentProgress(container, options.onProgress);
+  const prepared = container.segments.map((d, i) => {
+    const s = load(d, i, kernels, verify);
+    done(i);
+    return s;
+  });
+  return decodeContainer(container, prepared, options);
+}
+
+/**
+ * A callback to call after segment `i` is loaded: reports progress with the segment's graph
+ * path (found by walking the manifest, only when someone listens).
+ */
+export function segmentProgress(container: Container, onProgress: DecodeOptions["onProgress"]): (i: number) => void {
+  if (!onProgress) return () => undefined;
+  const rawBytes = container.segments.map((d) => d.rawBytes);
+  const paths = walkManifest(container.manifest, rawBytes, { tree: false }).segmentPaths;
+  const totalBytes = rawBytes.reduce((a, b) => a + b, 0);
+  let doneBytes = 0;
+  return (i) => {
+    doneBytes += rawBytes[i]!;
+    onProgress({ doneBytes, totalBytes, path: paths[i] });
+  };
 }
 
 /** Decodes a container's manifest once its segments' bytes are at hand. */

@@ -29,8 +29,6 @@ export const MAX_FILTERS = 4;
 export const CODEC_IDS = { none: 0, lz4: 1 } as const;
 /** §Segment index: filter ids. */
 export const FILTER_IDS = { shuffle: 1, bitshuffle: 2, delta: 3 } as const;
-/** §Segment index, flags: the descriptor's `checksum` covers the stored bytes. */
-export const SEGMENT_FLAG_CHECKSUM = 1;
 /** §Segment index, chunk flags: the chunk is stored raw (filtered and compressed it did not shrink). */
 export const CHUNK_FLAG_RAW = 1;
 

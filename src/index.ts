@@ -15,5 +15,8 @@ export {
 } from "./errors.js";
 export { DTYPES, NDArray, type DType, type DTypeInfo, type TypedArray } from "./ndarray.js";
 export { backend } from "./kernels/index.js";
+export { inspect, type InspectOptions, type InspectReport, type SegmentInfo } from "./inspect.js";
+export { verify, type ChunkFailure, type SegmentCheck, type VerifyOptions, type VerifyReport } from "./verify.js";
+export type { ManifestNode, NodeKind } from "./walk.js";
 export type { FilterName } from "./segment/pipeline.js";
 export type { Progress } from "./segment/container.js";

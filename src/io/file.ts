@@ -10,6 +10,7 @@ import {
   decodeContainer,
   decodeFrom,
   segmentOptions,
+  segmentProgress,
   type DecodeOptions,
   type EncodeOptions,
   type PreparedSegment,
@@ -172,6 +173,32 @@ function fileSource(fd: number, size: number, path: string): ByteSource {
   };
 }
 
+/**
+ * Opens `path` for positioned reads, calls `fn` with a {@link ByteSource} over it, and closes
+ * the file. The source's reads return new buffers the caller owns.
+ *
+ * @param path the file
+ * @param fn works with the source; must not keep it past its return
+ * @returns what `fn` returns
+ * @throws NdpackError `ERR_IO` when the file cannot be opened or read, `ERR_TRUNCATED` when it
+ *   shrinks while read, and whatever `fn` throws
+ * @example
+ * const container = withFileSource("glove.ndpack", readContainer);
+ */
+export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw ioError("cannot open", path, e);
+  }
+  try {
+    return fn(fileSource(fd, fstatSync(fd).size, path));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readFullySync(fd: number, into: Uint8Array, position: number, path: string): void {
   for (let at = 0; at < into.length; ) {
     let n: number;
@@ -301,11 +328,13 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
     const verify = options.verify ?? true;
     const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
     const prepared: PreparedSegment[] = [];
+    const done = segmentProgress(container, options.onProgress);
     for (const [i, d] of container.segments.entries()) {
       if (isMappable(d) && options.mmap) {
         const mapped = tryMap(handle.fd, d, i, info);
         if (mapped) {
           prepared.push(mapped);
+          done(i);
           continue;
         }
       }
@@ -319,6 +348,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
         const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
         prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
       }
+      done(i);
     }
     const value = decodeContainer(container, prepared, options);
     if (typeof value === "object" && value !== null) infos.set(value, info);

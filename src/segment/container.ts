@@ -17,6 +17,7 @@ import {
 } from "../format.js";
 import type { EncodedGraph } from "../graph/encode.js";
 import { xxhash32 } from "../kernels/js/xxhash32.js";
+import { walkManifest } from "../walk.js";
 import { readIndex, writeIndex, type SegmentDescriptor } from "./descriptor.js";
 import { encodeSegment, type SegmentEncodeOptions } from "./pipeline.js";
 
@@ -28,6 +29,8 @@ export interface Progress {
   doneBytes: number;
   /** Raw bytes of array data in all. */
   totalBytes: number;
+  /** Graph path of the array just done, e.g. `$.model.weights`, when known. */
+  path?: string;
 }
 
 /** What was written. */
@@ -57,7 +60,8 @@ export function* writeContainer(
   let totalBytes = 0;
   for (const s of graph.segments) totalBytes += s.byteLength;
   let doneBytes = 0;
-  for (const source of graph.segments) {
+  const paths = onProgress ? walkManifest(graph.manifest, graph.segments.map((s) => s.byteLength), { tree: false }).segmentPaths : [];
+  for (const [i, source] of graph.segments.entries()) {
     const pad = alignUp(pos) - pos;
     if (pad) yield ZEROS.subarray(0, pad);
     pos += pad;
@@ -69,7 +73,7 @@ export function* writeContainer(
     }
     info.segments.push(seg.descriptor);
     doneBytes += source.byteLength;
-    onProgress?.({ doneBytes, totalBytes });
+    onProgress?.({ doneBytes, totalBytes, path: paths[i] });
   }
   const manifestOffset = pos;
   yield graph.manifest;

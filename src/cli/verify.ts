@@ -1,0 +1,72 @@
+/**
+ * `ndpack verify FILE`: checks every checksum and decodes every chunk; exits non-zero naming
+ * each bad chunk by graph path, segment and chunk index.
+ */
+import type { Command } from "commander";
+import { verify, type VerifyReport } from "../verify.js";
+import { EXIT_FAILURE, formatBytes, progressBar } from "./common.js";
+
+/**
+ * Adds the `verify` command to `program`.
+ * @param program the root command
+ * @returns the `verify` command
+ * @example
+ * addVerify(program);
+ */
+export function addVerify(program: Command): Command {
+  return program
+    .command("verify")
+    .description("check every checksum and decode every chunk; exit status 1 when anything is bad")
+    .argument("<file>", "an .ndpack file")
+    .option("--json", "print the report as JSON")
+    .addHelpText("after", "\nExample:\n  $ ndpack verify glove.ndpack && echo intact\n")
+    .action((file: string, opts: { json?: boolean }) => {
+      const report = verify(file, { onProgress: progressBar("verify") });
+      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      else {
+        process.stderr.write(renderFailures(report));
+        process.stdout.write(renderSummary(report));
+      }
+      if (!report.ok) process.exitCode = EXIT_FAILURE;
+    });
+}
+
+/**
+ * One line per bad chunk, in the `ndpack: ERR_CODE: message` form of errors.
+ * @param report from `verify`
+ * @returns lines ending in a newline, or `""` when nothing is bad
+ * @example
+ * process.stderr.write(renderFailures(verify("a.ndpack")));
+ */
+export function renderFailures(report: VerifyReport): string {
+  let out = "";
+  for (const s of report.segments) {
+    const where = s.path ? `${s.path} (segment ${s.segment})` : `segment ${s.segment}`;
+    for (const f of s.failures) out += `ndpack: ${f.code}: ${where} chunk ${f.chunk}: ${f.message}\n`;
+  }
+  return out;
+}
+
+/**
+ * The verdict: intact or not, what was checked and what could not be.
+ * @param report from `verify`
+ * @returns lines ending in a newline
+ * @example
+ * process.stdout.write(renderSummary(verify("a.ndpack")));
+ */
+export function renderSummary(report: VerifyReport): string {
+  const count = (status: string) => report.segments.filter((s) => s.status === status).length;
+  const bad = count("bad");
+  const unchecked = count("not checksummed");
+  const lines = [
+    bad
+      ? `${report.file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
+      : `${report.file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
+  ];
+  if (unchecked) {
+    lines.push(
+      `${unchecked} segments (${formatBytes(report.uncheckedBytes)}) not checksummed: stored raw without checksums (write with checksum: true or compress: "lz4" to have them checked)`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
