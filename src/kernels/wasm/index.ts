@@ -79,8 +79,14 @@ function bytesOf(a: ArrayBufferView): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** The wasm {@link Kernels}, plus what they hold in memory. */
+export interface WasmKernels extends Kernels {
+  /** Size of the instance's linear memory in bytes (static data plus the arena). */
+  readonly memoryBytes: number;
+}
+
 /** The {@link Kernels} implementation over one instance of the core. */
-class WasmKernels implements Kernels {
+class CoreKernels implements WasmKernels {
   readonly name = "wasm" as const;
   readonly #core: CoreExports;
   readonly #base: number;
@@ -104,6 +110,10 @@ class WasmKernels implements Kernels {
     }
     this.#capacity = capacity;
     this.#heap = new Uint8Array(this.#core.memory.buffer); // memory.grow detached the old view
+  }
+
+  get memoryBytes(): number {
+    return this.#core.memory.buffer.byteLength;
   }
 
   #filter(kernel: keyof Kernels & keyof CoreExports, src: Uint8Array, dst: Uint8Array, typesize: number, allowed?: readonly number[]): void {
@@ -207,12 +217,12 @@ class WasmKernels implements Kernels {
  * @returns the wasm kernels, or null
  * @example const kernels = createWasmKernels() ?? jsKernels
  */
-export function createWasmKernels(): Kernels | null {
+export function createWasmKernels(): WasmKernels | null {
   const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
   if (typeof api !== "object" || api === null) return null;
   try {
     const instance = new api.Instance(compileCore(api), {});
-    return new WasmKernels(instance.exports as unknown as CoreExports);
+    return new CoreKernels(instance.exports as unknown as CoreExports);
   } catch {
     return null;
   }
