@@ -9,7 +9,7 @@ import { createWasmKernels } from "./wasm/index.js";
 
 export type { Kernels } from "./types.js";
 export { jsKernels } from "./js/index.js";
-export { WASM_MAX_CALL_BYTES, WASM_PIECE_BYTES } from "./wasm/index.js";
+export { WASM_PIECE_BYTES } from "./wasm/index.js";
 
 /** Which kernels to use: "auto" picks wasm unless disabled or unavailable. */
 export type KernelPreference = "wasm" | "js" | "auto";

@@ -2,28 +2,25 @@
  * The WebAssembly kernels: the AssemblyScript core (`assembly/`), embedded as base64, compiled
  * synchronously once and driven through a fixed arena in its linear memory.
  *
- * Arena: three regions of `capacity` bytes (input, output, scratch). `capacity` starts at
- * {@link WASM_PIECE_BYTES} and grows, only when a filter call needs it, to at most
- * {@link WASM_MAX_CALL_BYTES}; wasm memory therefore never exceeds about 3 x 64 MiB, whatever
- * the input. Filters (shuffle, bitshuffle, delta) act on one call's bytes as a whole, so a
- * call larger than {@link WASM_MAX_CALL_BYTES} throws `ERR_LIMIT` (the segment layer passes
- * chunks of a few MiB). xxhash32 and the float16/bfloat16 conversions take any length: they
- * stream through the arena piece by piece.
+ * Arena: three regions of {@link WASM_PIECE_BYTES} (input, output, scratch), reserved once;
+ * wasm memory never grows after instantiation, whatever the input length. Every kernel streams
+ * its input through the arena piece by piece and still computes the result of one call over the
+ * whole input: a shuffle piece is a range of whole elements whose output is one segment of each
+ * byte row (of each bit plane for bitshuffle), delta pieces carry the previous element over,
+ * xxhash32 keeps its state inside wasm between pieces. Pieces stay in the CPU cache.
  */
 import { NdpackError } from "../../errors.js";
 import { checkFilterArgs, checkOutputLength, DELTA_TYPESIZES } from "../check.js";
 import type { Kernels } from "../types.js";
 import { WASM_BASE64 } from "./binary.js";
 
-/** Largest input of one filter call (shuffle, bitshuffle, delta) on the wasm kernels: 64 MiB. */
-export const WASM_MAX_CALL_BYTES = 64 * 1024 * 1024;
-/** Initial arena region size, and the piece size of streaming kernels: 1 MiB. */
-export const WASM_PIECE_BYTES = 1024 * 1024;
+/** Size of one arena region, the most input bytes a kernel call hands to wasm at once: 256 KiB. */
+export const WASM_PIECE_BYTES = 256 * 1024;
 
 /** Status codes of `assembly/status.ts`. */
 const STATUS_MESSAGES: Record<number, string> = {
   [-1]: "typesize not supported",
-  [-2]: "wasm memory could not grow",
+  [-2]: "memory could not grow",
   [-3]: "length too large",
 };
 
@@ -90,52 +87,89 @@ class CoreKernels implements WasmKernels {
   readonly name = "wasm" as const;
   readonly #core: CoreExports;
   readonly #base: number;
-  #capacity = 0;
-  #heap = new Uint8Array(0);
+  readonly #heap: Uint8Array;
 
   constructor(core: CoreExports) {
     this.#core = core;
     core._initialize();
     this.#base = core.arenaPtr();
-    this.#reserve(WASM_PIECE_BYTES);
-  }
-
-  /** Makes each arena region at least `bytes` long (bytes <= WASM_MAX_CALL_BYTES). */
-  #reserve(bytes: number): void {
-    if (bytes <= this.#capacity) return;
-    const capacity = Math.min(WASM_MAX_CALL_BYTES, Math.max(2 * this.#capacity, Math.ceil(bytes / 65536) * 65536));
-    const status = this.#core.ensureArena(3 * capacity);
-    if (status < 0) {
-      throw new NdpackError("ERR_LIMIT", `wasm kernels: could not grow the arena to ${3 * capacity} bytes (${STATUS_MESSAGES[status]})`);
-    }
-    this.#capacity = capacity;
-    this.#heap = new Uint8Array(this.#core.memory.buffer); // memory.grow detached the old view
+    const status = core.ensureArena(3 * WASM_PIECE_BYTES);
+    if (status < 0) throw new Error(`wasm arena: ${STATUS_MESSAGES[status]}`); // caught: falls back to js
+    this.#heap = new Uint8Array(core.memory.buffer); // after the growth, which detached older views
   }
 
   get memoryBytes(): number {
     return this.#core.memory.buffer.byteLength;
   }
 
-  #filter(kernel: keyof Kernels & keyof CoreExports, src: Uint8Array, dst: Uint8Array, typesize: number, allowed?: readonly number[]): void {
-    checkFilterArgs(kernel, src, dst, typesize, allowed);
-    const len = src.length;
-    if (len > WASM_MAX_CALL_BYTES) {
-      throw new NdpackError("ERR_LIMIT", `${kernel}: ${len} bytes in one call, the wasm kernels take at most ${WASM_MAX_CALL_BYTES}; pass chunks`);
-    }
-    this.#reserve(len);
+  /**
+   * Shuffle or bitshuffle (`inverse` false) and their inverses, piece by piece: each piece is a
+   * range of whole elements (a multiple of 16), whose output is one segment of each of the
+   * `rows` rows (byte rows for shuffle, bit planes for bitshuffle) of the whole result.
+   */
+  #transpose(kernel: "shuffle" | "unshuffle" | "bitshuffle" | "bitunshuffle", src: Uint8Array, dst: Uint8Array, typesize: number): void {
+    checkFilterArgs(kernel, src, dst, typesize);
+    const bits = kernel === "bitshuffle" || kernel === "bitunshuffle";
+    const inverse = kernel === "unshuffle" || kernel === "bitunshuffle";
+    const whole = Math.floor(src.length / typesize);
+    const n = bits ? whole - (whole % 8) : whole; // elements transposed
+    const rows = bits ? 8 * typesize : typesize;
+    const rowBytes = bits ? n / 8 : n;
+    const perPiece = Math.floor(WASM_PIECE_BYTES / typesize / 16) * 16;
     const input = this.#base;
-    const output = input + this.#capacity;
-    this.#heap.set(src, input);
-    const status = (this.#core[kernel] as FilterExport)(input, output, len, typesize, output + this.#capacity);
+    const output = input + WASM_PIECE_BYTES;
+    const fn = this.#core[kernel];
+    const heap = this.#heap;
+    for (let first = 0; first < n; first += perPiece) {
+      const count = Math.min(perPiece, n - first);
+      const segment = bits ? count / 8 : count; // bytes of each row in this piece
+      const at = bits ? first / 8 : first; // where this piece's segment starts in each row
+      if (inverse) {
+        for (let r = 0; r < rows; r++) heap.set(src.subarray(r * rowBytes + at, r * rowBytes + at + segment), input + r * segment);
+        this.#check(kernel, fn(input, output, count * typesize, typesize, output + WASM_PIECE_BYTES));
+        dst.set(heap.subarray(output, output + count * typesize), first * typesize);
+      } else {
+        heap.set(src.subarray(first * typesize, (first + count) * typesize), input);
+        this.#check(kernel, fn(input, output, count * typesize, typesize, output + WASM_PIECE_BYTES));
+        for (let r = 0; r < rows; r++) dst.set(heap.subarray(output + r * segment, output + (r + 1) * segment), r * rowBytes + at);
+      }
+    }
+    dst.set(src.subarray(n * typesize), n * typesize);
+  }
+
+  /**
+   * Delta encode or decode, piece by piece. Each piece after the first starts one element
+   * early: with the previous input element (encode) or the previous decoded element (decode),
+   * which the kernel stores as is and uses for the next one.
+   */
+  #delta(kernel: "deltaEncode" | "deltaDecode", src: Uint8Array, dst: Uint8Array, typesize: number): void {
+    checkFilterArgs(kernel, src, dst, typesize, DELTA_TYPESIZES);
+    const n = Math.floor(src.length / typesize);
+    const perPiece = WASM_PIECE_BYTES / typesize - 1;
+    const input = this.#base;
+    const output = input + WASM_PIECE_BYTES;
+    const heap = this.#heap;
+    for (let first = 0; first < n; first += perPiece) {
+      const count = Math.min(perPiece, n - first);
+      const lead = first === 0 ? 0 : typesize; // bytes of the carried element
+      if (lead > 0) heap.set((kernel === "deltaEncode" ? src : dst).subarray(first * typesize - lead, first * typesize), input);
+      heap.set(src.subarray(first * typesize, (first + count) * typesize), input + lead);
+      this.#check(kernel, this.#core[kernel](input, output, lead + count * typesize, typesize, 0));
+      dst.set(heap.subarray(output + lead, output + lead + count * typesize), first * typesize);
+    }
+    dst.set(src.subarray(n * typesize), n * typesize);
+  }
+
+  /** Turns a negative status of the core into an error (arguments are checked first, so unexpected). */
+  #check(kernel: string, status: number): void {
     if (status < 0) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: ${STATUS_MESSAGES[status]} (status ${status})`);
-    dst.set(this.#heap.subarray(output, output + len));
   }
 
   /** Streams `src` through an elementwise conversion, `srcSize` -> `dstSize` bytes per element. */
   #convert(kernel: keyof Kernels & keyof CoreExports, src: Uint8Array, dst: Uint8Array, srcSize: number, dstSize: number): void {
     const input = this.#base;
-    const output = input + this.#capacity;
-    const perPiece = this.#capacity / 4; // elements; fits both 2- and 4-byte sides
+    const output = input + WASM_PIECE_BYTES;
+    const perPiece = WASM_PIECE_BYTES / 4; // elements; fits both 2- and 4-byte sides
     const count = src.length / srcSize;
     const fn = this.#core[kernel] as ConvertExport;
     for (let i = 0; i < count; i += perPiece) {
@@ -147,33 +181,33 @@ class CoreKernels implements WasmKernels {
   }
 
   shuffle(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("shuffle", src, dst, typesize);
+    this.#transpose("shuffle", src, dst, typesize);
   }
 
   unshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("unshuffle", src, dst, typesize);
+    this.#transpose("unshuffle", src, dst, typesize);
   }
 
   bitshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("bitshuffle", src, dst, typesize);
+    this.#transpose("bitshuffle", src, dst, typesize);
   }
 
   bitunshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("bitunshuffle", src, dst, typesize);
+    this.#transpose("bitunshuffle", src, dst, typesize);
   }
 
   deltaEncode(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("deltaEncode", src, dst, typesize, DELTA_TYPESIZES);
+    this.#delta("deltaEncode", src, dst, typesize);
   }
 
   deltaDecode(src: Uint8Array, dst: Uint8Array, typesize: number): void {
-    this.#filter("deltaDecode", src, dst, typesize, DELTA_TYPESIZES);
+    this.#delta("deltaDecode", src, dst, typesize);
   }
 
   xxhash32(data: Uint8Array, seed = 0): number {
     const core = this.#core;
     const arena = this.#base;
-    const piece = this.#capacity; // a multiple of 16
+    const piece = WASM_PIECE_BYTES; // a multiple of 16
     const total = data.length;
     core.xxh32Reset(seed);
     let p = 0;
