@@ -6,27 +6,27 @@ import { ERR_LENGTH, ERR_TYPESIZE } from "./status";
 
 // Interleaves of two vectors (the SSE2 unpacklo/unpackhi family).
 // @ts-ignore: decorator
-@inline function lo8(a: v128, b: v128): v128 {
+@inline export function lo8(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
 }
 // @ts-ignore: decorator
-@inline function hi8(a: v128, b: v128): v128 {
+@inline export function hi8(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 }
 // @ts-ignore: decorator
-@inline function lo16(a: v128, b: v128): v128 {
+@inline export function lo16(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
 }
 // @ts-ignore: decorator
-@inline function hi16(a: v128, b: v128): v128 {
+@inline export function hi16(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
 }
 // @ts-ignore: decorator
-@inline function lo32(a: v128, b: v128): v128 {
+@inline export function lo32(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
 }
 // @ts-ignore: decorator
-@inline function hi32(a: v128, b: v128): v128 {
+@inline export function hi32(a: v128, b: v128): v128 {
   return i8x16.shuffle(a, b, 8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
 }
 // @ts-ignore: decorator
