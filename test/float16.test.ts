@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backends, randomBytes } from "./helpers/kernels.js";
+import { backends, expectSameBytes, randomBytes } from "./helpers/kernels.js";
 
 // References written from the definitions with double arithmetic (exact for these values).
 
@@ -125,6 +125,30 @@ describe.each(backends)("float16 and bfloat16 (%s)", (_name, kernels) => {
       const b = bits[i]! >>> 0;
       if (half[i] !== refToFloat16(b)) expect(half[i], `float16 of 0x${b.toString(16)}`).toBe(refToFloat16(b));
       if (brain[i] !== refToBfloat16(b)) expect(brain[i], `bfloat16 of 0x${b.toString(16)}`).toBe(refToBfloat16(b));
+    }
+  });
+
+  it("gives the same results 7 elements at a time (below the SIMD width: the scalar path)", () => {
+    const wide = new Float32Array(65536);
+    const wideBf = new Float32Array(65536);
+    kernels.float16ToFloat32(ALL16, wide);
+    kernels.bfloat16ToFloat32(ALL16, wideBf);
+    const half = new Uint16Array(65536);
+    const brain = new Uint16Array(65536);
+    kernels.float32ToFloat16(wide, half);
+    kernels.float32ToBfloat16(wideBf, brain);
+    const pieceWide = new Float32Array(7);
+    const pieceHalf = new Uint16Array(7);
+    for (let i = 0; i < 65536; i += 7) {
+      const end = Math.min(65536, i + 7);
+      kernels.float16ToFloat32(ALL16.subarray(i, end), pieceWide);
+      expectSameBytes(new Uint8Array(pieceWide.buffer, 0, 4 * (end - i)), new Uint8Array(wide.buffer, 4 * i, 4 * (end - i)), `float16 ${i}`);
+      kernels.float32ToFloat16(wide.subarray(i, end), pieceHalf);
+      expect([...pieceHalf.subarray(0, end - i)]).toEqual([...half.subarray(i, end)]);
+      kernels.bfloat16ToFloat32(ALL16.subarray(i, end), pieceWide);
+      expectSameBytes(new Uint8Array(pieceWide.buffer, 0, 4 * (end - i)), new Uint8Array(wideBf.buffer, 4 * i, 4 * (end - i)), `bfloat16 ${i}`);
+      kernels.float32ToBfloat16(wideBf.subarray(i, end), pieceHalf);
+      expect([...pieceHalf.subarray(0, end - i)]).toEqual([...brain.subarray(i, end)]);
     }
   });
 

@@ -52,6 +52,7 @@ interface CoreExports {
   xxh32Reset(seed: number): void;
   xxh32Stripes(ptr: number, len: number): number;
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
+  xxhash32(ptr: number, len: number, seed: number): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
   float32ToBfloat16: ConvertExport;
@@ -209,6 +210,10 @@ class CoreKernels implements WasmKernels {
     const arena = this.#base;
     const piece = WASM_PIECE_BYTES; // a multiple of 16
     const total = data.length;
+    if (total <= piece) {
+      this.#heap.set(data, arena);
+      return core.xxhash32(arena, total, seed) >>> 0;
+    }
     core.xxh32Reset(seed);
     let p = 0;
     while (total - p >= 16) {
