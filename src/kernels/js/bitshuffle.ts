@@ -16,29 +16,6 @@ function scratchBytes(bytes: number): Uint8Array {
   return scratch.subarray(0, bytes);
 }
 
-// Result of transposeBits8x8: bytes 0-3 and 4-7 of the transposed matrix.
-let outLo = 0;
-let outHi = 0;
-
-/**
- * Transposes the 8x8 bit matrix whose bytes 0-3 are `lo` and 4-7 are `hi` (little-endian):
- * bit m of byte k <-> bit k of byte m. Same steps as the 64-bit version in wasm, on two halves.
- * Writes the result to outLo / outHi.
- */
-function transposeBits8x8(lo: number, hi: number): void {
-  let t = (lo ^ (lo >>> 7)) & 0x00aa00aa;
-  lo ^= t ^ (t << 7);
-  t = (hi ^ (hi >>> 7)) & 0x00aa00aa;
-  hi ^= t ^ (t << 7);
-  t = (lo ^ (lo >>> 14)) & 0x0000cccc;
-  lo ^= t ^ (t << 14);
-  t = (hi ^ (hi >>> 14)) & 0x0000cccc;
-  hi ^= t ^ (t << 14);
-  t = (lo ^ (hi << 4)) & 0xf0f0f0f0;
-  outLo = lo ^ t;
-  outHi = hi ^ (t >>> 4);
-}
-
 /**
  * Bit shuffle of `src` into `dst` by `typesize`.
  * @param src input bytes
@@ -54,23 +31,35 @@ export function bitshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): 
   const planeBytes = n / 8;
   const rows = scratchBytes(whole);
   shuffle(src.subarray(0, whole), rows, typesize);
+  const words = new DataView(rows.buffer, rows.byteOffset, whole);
   for (let j = 0; j < typesize; j++) {
     const row = j * n; // planes 8j..8j+7 are written where row j was read
     for (let r = 0; r < planeBytes; r++) {
       const at = row + 8 * r;
-      transposeBits8x8(
-        rows[at]! | (rows[at + 1]! << 8) | (rows[at + 2]! << 16) | (rows[at + 3]! << 24),
-        rows[at + 4]! | (rows[at + 5]! << 8) | (rows[at + 6]! << 16) | (rows[at + 7]! << 24),
-      );
+      // 8x8 bit transpose of bytes at..at+7 (bit m of byte k <-> bit k of byte m), on the two
+      // little-endian 32-bit halves: the steps of the 64-bit version in assembly/bitshuffle.ts.
+      let lo = words.getInt32(at, true);
+      let hi = words.getInt32(at + 4, true);
+      let t = (lo ^ (lo >>> 7)) & 0x00aa00aa;
+      lo ^= t ^ (t << 7);
+      t = (hi ^ (hi >>> 7)) & 0x00aa00aa;
+      hi ^= t ^ (t << 7);
+      t = (lo ^ (lo >>> 14)) & 0x0000cccc;
+      lo ^= t ^ (t << 14);
+      t = (hi ^ (hi >>> 14)) & 0x0000cccc;
+      hi ^= t ^ (t << 14);
+      t = (lo ^ (hi << 4)) & 0xf0f0f0f0;
+      lo ^= t;
+      hi ^= t >>> 4;
       const out = row + r;
-      dst[out] = outLo;
-      dst[out + planeBytes] = outLo >>> 8;
-      dst[out + 2 * planeBytes] = outLo >>> 16;
-      dst[out + 3 * planeBytes] = outLo >>> 24;
-      dst[out + 4 * planeBytes] = outHi;
-      dst[out + 5 * planeBytes] = outHi >>> 8;
-      dst[out + 6 * planeBytes] = outHi >>> 16;
-      dst[out + 7 * planeBytes] = outHi >>> 24;
+      dst[out] = lo;
+      dst[out + planeBytes] = lo >>> 8;
+      dst[out + 2 * planeBytes] = lo >>> 16;
+      dst[out + 3 * planeBytes] = lo >>> 24;
+      dst[out + 4 * planeBytes] = hi;
+      dst[out + 5 * planeBytes] = hi >>> 8;
+      dst[out + 6 * planeBytes] = hi >>> 16;
+      dst[out + 7 * planeBytes] = hi >>> 24;
     }
   }
   dst.set(src.subarray(whole), whole);
@@ -90,23 +79,25 @@ export function bitunshuffle(src: Uint8Array, dst: Uint8Array, typesize: number)
   const whole = n * typesize;
   const planeBytes = n / 8;
   const rows = scratchBytes(whole);
+  const words = new DataView(rows.buffer, rows.byteOffset, whole);
   for (let j = 0; j < typesize; j++) {
     const row = j * n;
     for (let r = 0; r < planeBytes; r++) {
       const p = row + r;
-      transposeBits8x8(
-        src[p]! | (src[p + planeBytes]! << 8) | (src[p + 2 * planeBytes]! << 16) | (src[p + 3 * planeBytes]! << 24),
-        src[p + 4 * planeBytes]! | (src[p + 5 * planeBytes]! << 8) | (src[p + 6 * planeBytes]! << 16) | (src[p + 7 * planeBytes]! << 24),
-      );
-      const at = row + 8 * r;
-      rows[at] = outLo;
-      rows[at + 1] = outLo >>> 8;
-      rows[at + 2] = outLo >>> 16;
-      rows[at + 3] = outLo >>> 24;
-      rows[at + 4] = outHi;
-      rows[at + 5] = outHi >>> 8;
-      rows[at + 6] = outHi >>> 16;
-      rows[at + 7] = outHi >>> 24;
+      let lo = src[p]! | (src[p + planeBytes]! << 8) | (src[p + 2 * planeBytes]! << 16) | (src[p + 3 * planeBytes]! << 24);
+      let hi = src[p + 4 * planeBytes]! | (src[p + 5 * planeBytes]! << 8) | (src[p + 6 * planeBytes]! << 16) | (src[p + 7 * planeBytes]! << 24);
+      // The same 8x8 bit transpose as in bitshuffle (it is its own inverse).
+      let t = (lo ^ (lo >>> 7)) & 0x00aa00aa;
+      lo ^= t ^ (t << 7);
+      t = (hi ^ (hi >>> 7)) & 0x00aa00aa;
+      hi ^= t ^ (t << 7);
+      t = (lo ^ (lo >>> 14)) & 0x0000cccc;
+      lo ^= t ^ (t << 14);
+      t = (hi ^ (hi >>> 14)) & 0x0000cccc;
+      hi ^= t ^ (t << 14);
+      t = (lo ^ (hi << 4)) & 0xf0f0f0f0;
+      words.setInt32(row + 8 * r, lo ^ t, true);
+      words.setInt32(row + 8 * r + 4, hi ^ (t >>> 4), true);
     }
   }
   unshuffle(rows, dst.subarray(0, whole), typesize);
