@@ -2,11 +2,14 @@
 import { getKernels, jsKernels, type Kernels } from "../../src/kernels/index.js";
 import { WASM_PIECE_BYTES } from "../../src/kernels/wasm/index.js";
 
-/** Both implementations, for describe.each. The wasm one must load in this test environment. */
-export const backends: Array<[string, Kernels]> = [
-  ["wasm", getKernels("wasm")],
-  ["js", jsKernels],
-];
+/**
+ * The wasm kernels, or undefined when the suite runs without `globalThis.WebAssembly` (STYLE
+ * 20). Where WebAssembly exists they must load: getKernels("wasm") throws otherwise.
+ */
+export const wasmKernels: Kernels | undefined = typeof globalThis.WebAssembly === "object" ? getKernels("wasm") : undefined;
+
+/** The implementations to test, for describe.each: both, or js alone without WebAssembly. */
+export const backends: Array<[string, Kernels]> = wasmKernels === undefined ? [["js", jsKernels]] : [["wasm", wasmKernels], ["js", jsKernels]];
 
 /** Deterministic pseudo-random bytes (xorshift32), so that failures reproduce. */
 export function randomBytes(length: number, seed = 1): Uint8Array {
