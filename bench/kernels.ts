@@ -4,6 +4,7 @@
  * depend on the values. Buffers are reused; each figure is the median of several full passes
  * after one warm-up pass. Run: npm run build && node dist/bench/kernels.js [chunkBytes]
  */
+import { cpus, loadavg } from "node:os";
 import { getKernels, type Kernels } from "../src/kernels/index.js";
 
 const ELEMENTS = 341_479 * 100;
@@ -52,7 +53,8 @@ function main(): void {
   const src = new Uint8Array(floats.buffer);
   const dst = new Uint8Array(BYTES);
   const back = new Uint8Array(BYTES);
-  console.log(`ndpack kernels: ${(BYTES / 1e6).toFixed(1)} MB float32 in ${CHUNK_BYTES}-byte chunks; node ${process.version}`);
+  const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+  console.log(`ndpack kernels: ${(BYTES / 1e6).toFixed(1)} MB float32 in ${CHUNK_BYTES}-byte chunks; node ${process.version}; ${cpus().length} x ${cpus()[0]?.model}; load ${load}`);
   const rows: Array<[string, string, number]> = [];
   const record = (backend: string, task: string, seconds: number): void => {
     rows.push([backend, task, BYTES / seconds / 1e9]);
