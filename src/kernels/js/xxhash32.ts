@@ -18,7 +18,10 @@ function round(acc: number, lane: number): number {
 
 /**
  * XXH32 of `data` with `seed`.
+ * @param data the bytes to hash (any length; not modified)
+ * @param seed 32-bit seed, default 0 (taken modulo 2^32)
  * @returns the hash as an unsigned 32-bit integer
+ * @example xxhash32(new TextEncoder().encode("abc")) // 0x32d153ff
  */
 export function xxhash32(data: Uint8Array, seed = 0): number {
   const n = data.length;
