@@ -27,6 +27,13 @@ export const MAX_FILTERS = 4;
 
 /** §Segment index: codec ids. */
 export const CODEC_IDS = { none: 0, lz4: 1 } as const;
+/**
+ * §Segment index: the most raw bytes one stored byte of each codec can decode to. LZ4 encodes a
+ * match length in runs of 255-valued bytes, so a block expands at most about 255-fold.
+ */
+export const CODEC_MAX_EXPANSION: Readonly<Record<number, number>> = { [CODEC_IDS.lz4]: 256 };
+/** §Segment index: the largest chunk size a reader accepts, in bytes (64 MiB). */
+export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 /** §Segment index: filter ids. */
 export const FILTER_IDS = { shuffle: 1, bitshuffle: 2, delta: 3 } as const;
 /** §Segment index, chunk flags: the chunk is stored raw (filtered and compressed it did not shrink). */

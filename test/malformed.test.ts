@@ -117,3 +117,25 @@ describe("values that cannot be stored yet name their path", () => {
     expect(e.message.startsWith(path)).toBe(true);
   });
 });
+
+describe("hostile chunk tables", () => {
+  const lz4 = encode({ ids: new Int32Array(20_000).map((_, i) => i) }, { compress: "lz4", chunkBytes: 65536 });
+
+  it("a chunk claiming a huge raw size is rejected before allocating", () => {
+    // One compressed chunk of a few hundred bytes claiming 64 MiB of raw data.
+    const huge = withIndexPatch(lz4, (v) => {
+      v.setBigUint64(16, 64n * 1024n * 1024n, true); // raw bytes
+      v.setUint32(36, 64 * 1024 * 1024, true); // chunk bytes
+      v.setBigUint64(40, 1n, true); // one chunk
+    });
+    const e = thrown(() => decode(huge));
+    expect(e.code).toBe("ERR_CORRUPT");
+    const tooBigChunk = withIndexPatch(lz4, (v) => v.setUint32(36, 2 ** 31, true));
+    expect(thrown(() => decode(tooBigChunk)).message).toMatch(/chunk size 2147483648 bytes exceeds/);
+  });
+
+  it("delta with an odd typesize is corrupt, not an argument error", () => {
+    const f = encode({ ids: new Int32Array(2000) }, { compress: "lz4", filters: ["delta"] });
+    expect(thrown(() => decode(withIndexPatch(f, (v) => v.setUint8(25, 3)))).message).toMatch(/delta needs typesize/);
+  });
+});

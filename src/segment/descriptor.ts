@@ -7,8 +7,10 @@ import {
   CHUNK_ENTRY_BYTES,
   CHUNK_FLAG_RAW,
   CODEC_IDS,
+  CODEC_MAX_EXPANSION,
   DESCRIPTOR_BYTES,
   FILTER_IDS,
+  MAX_CHUNK_BYTES,
   MAX_FILTERS,
   readU64,
   SEGMENT_ALIGN,
@@ -122,6 +124,7 @@ export function readIndex(bytes: Uint8Array, count: number, base: number, dataSt
       d.filters.push(id);
     }
     if (!KNOWN_CODECS.has(d.codec)) fail(`unknown codec id ${d.codec}`);
+    if (d.filters.includes(FILTER_IDS.delta) && ![1, 2, 4, 8].includes(d.typesize)) fail(`delta needs typesize 1, 2, 4 or 8, not ${d.typesize}`);
     if (d.typesize < 1) fail("typesize 0");
     if (d.offset % SEGMENT_ALIGN !== 0) fail(`offset ${d.offset} is not a multiple of ${SEGMENT_ALIGN}`);
     if (d.offset < prevEnd) fail(`offset ${d.offset} overlaps the previous segment or the header (ends at ${prevEnd})`);
@@ -132,6 +135,7 @@ export function readIndex(bytes: Uint8Array, count: number, base: number, dataSt
       if (d.codec !== CODEC_IDS.none || d.filters.length) fail("an unchunked segment must have codec none and no filters");
       if (d.storedBytes !== d.rawBytes) fail(`unchunked: stored ${d.storedBytes} bytes but raw ${d.rawBytes}`);
     } else {
+      if (d.chunkBytes > MAX_CHUNK_BYTES) fail(`chunk size ${d.chunkBytes} bytes exceeds ${MAX_CHUNK_BYTES}`);
       const expected = Math.ceil(d.rawBytes / d.chunkBytes);
       if (chunkCount !== expected) fail(`${chunkCount} chunks; ${d.rawBytes} raw bytes in chunks of ${d.chunkBytes} make ${expected}`);
       if (at + chunkCount * CHUNK_ENTRY_BYTES > bytes.length) fail(`chunk table of ${chunkCount} entries runs past the index`);
@@ -140,7 +144,10 @@ export function readIndex(bytes: Uint8Array, count: number, base: number, dataSt
         const rawChunk = Math.min(d.chunkBytes, d.rawBytes - c * d.chunkBytes);
         const e: ChunkEntry = { storedBytes: view.getUint32(at, true), checksum: view.getUint32(at + 4, true), flags: bytes[at + 8]! };
         const isRaw = (e.flags & CHUNK_FLAG_RAW) !== 0 || d.codec === CODEC_IDS.none;
-        if (isRaw ? e.storedBytes !== rawChunk : e.storedBytes >= rawChunk) {
+        // A compressed chunk must be smaller than its raw bytes, and not so small that it claims
+        // more than its codec can expand to: a tiny hostile file cannot make us allocate gigabytes.
+        const expansion = CODEC_MAX_EXPANSION[d.codec] ?? 1;
+        if (isRaw ? e.storedBytes !== rawChunk : e.storedBytes >= rawChunk || rawChunk > e.storedBytes * expansion + 64) {
           throw new CorruptError(`segment ${i} chunk ${c}: stored ${e.storedBytes} bytes for ${rawChunk} raw bytes`, { offset: base + at, segment: i, chunk: c });
         }
         stored += e.storedBytes;

@@ -6,7 +6,7 @@
  */
 import { codecById, codecByName, type Codec } from "../codecs/registry.js";
 import { CorruptError, NdpackError } from "../errors.js";
-import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../format.js";
+import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
 import type { SegmentSource } from "../graph/encode.js";
 import type { Kernels } from "../kernels/types.js";
 import type { ChunkEntry, SegmentDescriptor } from "./descriptor.js";
@@ -28,8 +28,6 @@ export interface SegmentEncodeOptions {
 
 /** Default raw chunk size in bytes (see bench/RESULTS.md for how it was chosen). */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
-/** Largest chunk size accepted, in bytes. */
-export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 /** Largest piece one write or one Uint8Array handles, in bytes. */
 export const WINDOW_BYTES = 1024 * 1024 * 1024;
 
