@@ -20,15 +20,7 @@ export function thrown(fn: () => unknown): any {
   throw new Error("expected an error, none was thrown");
 }
 
-/** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
-export function randomBytes(n: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { randomBytes } from "./helpers/kernels.js";
+
+/** Backend names to test: both, or "js" alone when the suite runs without WebAssembly. */
+export const backendNames: ("wasm" | "js")[] = typeof globalThis.WebAssembly === "object" ? ["wasm", "js"] : ["js"];

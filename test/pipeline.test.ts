@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { decode, encode, NDArray, type FilterName } from "../src/index.js";
 import { FOOTER_BYTES } from "../src/format.js";
-import { randomBytes, thrown } from "./helpers.js";
+import { backendNames, randomBytes, thrown } from "./helpers.js";
 
-const backends = ["wasm", "js"] as const;
+const backends = backendNames;
 const filterSets: FilterName[][] = [[], ["shuffle"], ["bitshuffle"], ["delta"], ["delta", "shuffle"], ["shuffle", "bitshuffle"]];
 
 /** Arrays of awkward lengths around the chunk size (1024 bytes here) for every element size. */
@@ -64,8 +64,8 @@ describe("chunks", () => {
   it("give the same file bytes with either backend when nothing is compressed", () => {
     const value = arrays();
     for (const filters of filterSets) {
-      const a = encode(value, { filters, chunkBytes: 1024, backend: "wasm", checksum: true });
-      const b = encode(value, { filters, chunkBytes: 1024, backend: "js", checksum: true });
+      const [a, b] = backends.map((backend) => encode(value, { filters, chunkBytes: 1024, backend, checksum: true }));
+      if (!b) return; // one backend only: nothing to compare
       expect(Buffer.from(a).equals(Buffer.from(b)), JSON.stringify(filters)).toBe(true);
     }
   });
