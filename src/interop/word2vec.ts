@@ -7,7 +7,9 @@
  * - word2vec binary: the same header line, then `count` records `word` + `' '` + `dim`
  *   little-endian float32 (4 x dim bytes), each optionally followed by `"\n"` (the C tool writes
  *   it, gensim 4.2 does not; readers strip newlines before a word, as gensim does).
- * - GloVe text: no header; lines `word v1 ... vdim`; `dim` is taken from the first line. A line
+ * - GloVe text: no header; lines `word v1 ... vdim`; `dim` is taken from the first line.
+ * - In both text forms every line ends with `"\n"` (`"\r\n"` is accepted); a last line without
+ *   it is refused as truncated, since a cut inside its last number would otherwise go unseen. A line
  *   with more fields (GloVe 840B has words containing spaces) keeps its last `dim` fields as
  *   the vector and the rest, joined by single spaces, as the word.
  *
@@ -16,11 +18,13 @@
  * `ERR_CORRUPT` error. Text numbers are parsed to the same float32 as `Math.fround(parseFloat)`;
  * `nan`, `inf`, `-inf` (Python's spellings) are accepted.
  */
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
 import { NDArray } from "../ndarray.js";
 import { assertNDArray } from "./common.js";
-import { atomicWriteSync, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, writeAll } from "./fsutil.js";
+import { mapRange } from "../io/mmap.js";
 
 /** Word vectors: `words[i]` is the word of row `i` of `vectors`. */
 export interface WordVectors {
@@ -38,6 +42,15 @@ export interface ReadWord2vecOptions {
    * space-separated numbers, binary otherwise.
    */
   binary?: boolean;
+  /**
+   * File readers only: map the file into memory when the optional mmap addon is available and
+   * the file is under 4 GiB (default true), parsing the mapped pages in place; otherwise, or
+   * when false, the file is read in {@link WORD2VEC_CHUNK_BYTES} chunks. Either way the file
+   * never becomes one string.
+   */
+  mmap?: boolean;
+  /** File readers only: bytes per chunked read (default {@link WORD2VEC_CHUNK_BYTES}). */
+  chunkBytes?: number;
 }
 
 /** Options of {@link writeWord2vec} and {@link encodeWord2vec}. */
@@ -320,28 +333,18 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
     const rows = new Rows(dim, count);
     const out8 = new Uint8Array(rows.data.buffer);
     const vecBytes = 4 * dim;
-    for (let r = 0; r < count; r++) {
-      let b = w.bytes;
-      // Skip newlines before the word (the C tool writes one after every vector).
-      for (;;) {
-        while (w.pos < w.end && b[w.pos] === 0x0a) w.pos++;
-        if (w.pos < w.end) break;
-        yield* more(`record ${r}`);
-        b = w.bytes;
+    let r = 0;
+    while (r < count) {
+      r = scanBinary(w, out8, r, count, vecBytes, batch);
+      if (r === count) break;
+      // The window holds no complete record: check the word's length, then read more.
+      let sp = w.pos;
+      while (sp < w.end && w.bytes[sp] !== 0x20) sp++;
+      if (sp === w.pos && sp < w.end) throw new CorruptError(`${name}: record ${r} has an empty word at offset ${w.base + w.pos}`, { offset: w.base + w.pos });
+      if (sp - w.pos > WORD2VEC_MAX_WORD_BYTES) {
+        throw new CorruptError(`${name}: record ${r}: no space ending a word within ${WORD2VEC_MAX_WORD_BYTES} bytes at offset ${w.base + w.pos}`, { offset: w.base + w.pos });
       }
-      let sp = b.indexOf(0x20, w.pos);
-      while (sp < 0 || sp + 1 + vecBytes > w.end) {
-        if ((sp < 0 || sp >= w.end) && w.end - w.pos > WORD2VEC_MAX_WORD_BYTES) {
-          throw new CorruptError(`${name}: record ${r}: no space ending a word within ${WORD2VEC_MAX_WORD_BYTES} bytes at offset ${w.base + w.pos}`, { offset: w.base + w.pos });
-        }
-        yield* more(`record ${r} (word and ${vecBytes} bytes of vector)`);
-        b = w.bytes;
-        sp = b.indexOf(0x20, w.pos);
-      }
-      if (sp === w.pos) throw new CorruptError(`${name}: record ${r} has an empty word at offset ${w.base + w.pos}`, { offset: w.base + w.pos });
-      batch.add(b, w.pos, sp);
-      out8.set(b.subarray(sp + 1, sp + 1 + vecBytes), r * vecBytes);
-      w.pos = sp + 1 + vecBytes;
+      yield* more(`record ${r} (a word and ${vecBytes} bytes of vector)`);
     }
     rows.rows = count;
     batch.flush();
@@ -376,6 +379,10 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
       w.pos = nl + 1;
       lineNo++;
       continue;
+    }
+    if (nl >= w.end) {
+      // A cut inside the last number would still parse: insist on the final newline.
+      throw new TruncatedError(`${where()}: the input ends inside a line (no final newline); the file may be cut short`, { offset: w.base + w.end });
     }
     // Split into fields.
     let s = lineStart;
@@ -439,6 +446,33 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
   return { words, vectors: new NDArray(rows.finish(), [r, Math.max(dim, 0)], "float32") };
 }
 
+/**
+ * Copies every complete binary record in the window; returns the next record index. Kept out
+ * of the generator so that the hot loop optimizes well.
+ */
+function scanBinary(w: Window, out8: Uint8Array, r: number, count: number, vecBytes: number, batch: WordBatch): number {
+  const b = w.bytes;
+  const end = w.end;
+  let pos = w.pos;
+  while (r < count) {
+    let p = pos;
+    while (p < end && b[p] === 0x0a) p++; // newlines before a word (the C tool writes them)
+    let sp = p;
+    while (sp < end && b[sp] !== 0x20) sp++;
+    if (sp === p || sp + 1 + vecBytes > end) {
+      pos = p;
+      break;
+    }
+    batch.add(b, p, sp);
+    const v = sp + 1;
+    out8.set(b.subarray(v, v + vecBytes), r * vecBytes);
+    pos = v + vecBytes;
+    r++;
+  }
+  w.pos = pos;
+  return r;
+}
+
 function looksLikeTextRecord(line: Uint8Array, dim: number): boolean {
   let e = line.length;
   while (e > 0 && isSpace(line[e - 1]!)) e--;
@@ -464,7 +498,23 @@ function runInMemory(bytes: Uint8Array, kind: Kind, binary: boolean | undefined)
   return r.value;
 }
 
-async function runFile(path: string, kind: Kind, binary: boolean | undefined): Promise<WordVectors> {
+async function runFile(path: string, kind: Kind, binary: boolean | undefined, mmap: boolean, chunkBytes = WORD2VEC_CHUNK_BYTES): Promise<WordVectors> {
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1) throw new NdpackError("ERR_INVALID_ARGUMENT", `chunkBytes must be a positive integer, got ${chunkBytes}`);
+  if (mmap) {
+    const fd = openRead(path);
+    try {
+      const total = fileSize(fd, path);
+      const mapped = total > 0 ? mapRange(fd, 0, total) : null;
+      if (mapped) {
+        const w: Window = { bytes: mapped.bytes, pos: 0, end: total, eof: true, base: 0, total };
+        const r = parse(w, kind, binary, path).next();
+        if (!r.done) throw new Error("unreachable: a mapped parse asked for more input");
+        return r.value;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
   let fh: fsp.FileHandle;
   try {
     fh = await fsp.open(path, "r");
@@ -473,7 +523,7 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined): P
   }
   try {
     const total = (await fh.stat()).size;
-    const w: Window = { bytes: new Uint8Array(Math.min(WORD2VEC_CHUNK_BYTES, Math.max(total, 1))), pos: 0, end: 0, eof: false, base: 0, total };
+    const w: Window = { bytes: new Uint8Array(Math.min(chunkBytes, Math.max(total, 1))), pos: 0, end: 0, eof: false, base: 0, total };
     const fill = async () => {
       // Compact, grow when more than half the window is an unfinished record, then read.
       const keep = w.end - w.pos;
@@ -514,10 +564,11 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined): P
 }
 
 /**
- * Reads a word2vec file (text or binary), streaming it in chunks.
+ * Reads a word2vec file (text or binary), from a memory map of the file or in chunks.
  *
  * @param path the file
- * @param options `binary`: the format; detected from the first record when omitted
+ * @param options `binary`: the format, detected from the first record when omitted; `mmap`
+ *   (default true)
  * @returns words and a float32 `[count, dim]` matrix that owns its memory
  * @throws TruncatedError (`ERR_TRUNCATED`) when the file holds fewer vectors than its header says
  * @throws NdpackError `ERR_CORRUPT` for a bad header, a bad number, a wrong field count or a
@@ -527,19 +578,20 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined): P
  * const { words, vectors } = await readWord2vec("GoogleNews.bin", { binary: true });
  */
 export async function readWord2vec(path: string, options: ReadWord2vecOptions = {}): Promise<WordVectors> {
-  return runFile(path, "word2vec", options.binary);
+  return runFile(path, "word2vec", options.binary, options.mmap ?? true, options.chunkBytes);
 }
 
 /**
- * Reads a GloVe text file (no header line), streaming it in chunks.
+ * Reads a GloVe text file (no header line), from a memory map of the file or in chunks.
  * @param path the file
+ * @param options `mmap` (default true) and `chunkBytes`, as in {@link ReadWord2vecOptions}
  * @returns words and a float32 `[count, dim]` matrix, `dim` from the first line
  * @throws NdpackError `ERR_CORRUPT` for a bad number or a line with too few fields; `ERR_IO`
  * @example
  * const { words, vectors } = await readGlove("glove.6B.100d.txt");
  */
-export async function readGlove(path: string): Promise<WordVectors> {
-  return runFile(path, "glove", false);
+export async function readGlove(path: string, options: Omit<ReadWord2vecOptions, "binary"> = {}): Promise<WordVectors> {
+  return runFile(path, "glove", false, options.mmap ?? true, options.chunkBytes);
 }
 
 /**
