@@ -88,3 +88,8 @@ export async function codeOfAsync(fn: () => Promise<unknown>): Promise<ErrorCode
   }
   throw new Error("expected an error, none was thrown");
 }
+
+/** The manifest's `first` values, as the array holds them (bigint for 64-bit integers). */
+export function firstValues(arr: NDArray, first: unknown[]): unknown[] {
+  return first.map((v) => (typeof arr.data[0] === "bigint" && typeof v === "number" ? BigInt(v) : v));
+}
