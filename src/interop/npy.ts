@@ -12,7 +12,7 @@
  * structured dtypes are refused with `ERR_UNSUPPORTED_FORMAT`.
  */
 import * as fs from "node:fs";
-import { NdpackError, TruncatedError, CorruptError, LimitError } from "../errors.js";
+import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
 import { DTYPES, NDArray, type DType } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import {
@@ -408,9 +408,18 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
   const fd = openRead(path);
   try {
     const size = fileSize(fd, path);
-    const headBytes = new Uint8Array(Math.min(size, 12 + NPY_MAX_HEADER_BYTES));
+    // Most headers fit in 4 KiB; read more only when the header says so.
+    let headBytes = new Uint8Array(Math.min(size, 4096));
     readExactSync(fd, headBytes, 0, headBytes.length, 0, path);
-    const h = parseNpyHeader(headBytes);
+    let h: NpyHeader;
+    try {
+      h = parseNpyHeader(headBytes);
+    } catch (err) {
+      if (!(isNdpackError(err, "ERR_TRUNCATED") && size > headBytes.length)) throw err;
+      headBytes = new Uint8Array(Math.min(size, 12 + NPY_MAX_HEADER_BYTES));
+      readExactSync(fd, headBytes, 0, headBytes.length, 0, path);
+      h = parseNpyHeader(headBytes);
+    }
     checkData(h, size - h.dataOffset, path);
     if (options.mmap && !h.bigEndian && !h.fortranOrder && h.dataOffset % DTYPES[h.dtype].itemsize === 0) {
       const mapped = mapRange(fd, h.dataOffset, h.dataBytes);
@@ -418,7 +427,8 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
     }
     let data: Uint8Array;
     try {
-      data = new Uint8Array(h.dataBytes);
+      // Every byte is overwritten by the read: skip the zero fill.
+      data = Buffer.allocUnsafeSlow(h.dataBytes);
     } catch (err) {
       throw new LimitError(`${path}: cannot allocate ${h.dataBytes} bytes of data`, { cause: err });
     }

@@ -175,7 +175,7 @@ class WordBatch {
   private len = 0;
   private count = 0;
   private newline = false;
-  private spans: number[] = [];
+  private spans = new Int32Array(64);
   constructor(private readonly out: string[], private readonly where: () => string) {}
 
   add(b: Uint8Array, s: number, e: number): void {
@@ -192,7 +192,13 @@ class WordBatch {
       if (c === 0x0a) this.newline = true;
       sc[j++] = c;
     }
-    this.spans.push(this.len, j);
+    if (this.spans.length < 2 * this.count + 2) {
+      const bigger = new Int32Array(Math.max(64, this.spans.length * 2));
+      bigger.set(this.spans);
+      this.spans = bigger;
+    }
+    this.spans[2 * this.count] = this.len;
+    this.spans[2 * this.count + 1] = j;
     sc[j++] = 0x0a;
     this.len = j;
     this.count++;
@@ -216,7 +222,7 @@ class WordBatch {
       }
     }
     // Slow path: a word holds "\n" or invalid UTF-8; decode one by one to keep or locate it.
-    for (let k = 0; k < this.spans.length; k += 2) {
+    for (let k = 0; k < 2 * this.count; k += 2) {
       try {
         this.out.push(decoder.decode(sc.subarray(this.spans[k]!, this.spans[k + 1]!)));
       } catch (err) {
@@ -230,7 +236,6 @@ class WordBatch {
     this.len = 0;
     this.count = 0;
     this.newline = false;
-    this.spans.length = 0;
   }
 }
 

@@ -178,6 +178,14 @@ describe("hostile npy input", () => {
     expect(a.size).toBe(0);
     expect(a.shape).toEqual([0, 4294967296, 4294967296]);
   });
+  it("loadNpy reads headers longer than its first 4 KiB read", () => {
+    const f = path.join(tmpDir(), "long.npy");
+    const dict = "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }" + " ".repeat(6000);
+    const b = npyWithHeader(dict, 4);
+    b.set([7, 0, 9, 0], b.length - 4);
+    fs.writeFileSync(f, b);
+    for (const mmap of [false, true]) expect(Array.from(loadNpy(f, { mmap }).data as Int16Array)).toEqual([7, 9]);
+  });
   it("caps the header length", () => {
     const big = new Uint8Array(12 + NPY_MAX_HEADER_BYTES + 100);
     big.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 2, 0]);
