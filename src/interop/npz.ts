@@ -16,11 +16,12 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
-import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, ioError } from "../errors.js";
+import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
 import type { NDArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader } from "./npy.js";
 import { assertNDArray, dataBytes } from "./common.js";
-import { atomicWriteSync, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
+import { mapRange } from "../io/mmap.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
 export interface ReadNpzOptions {
@@ -309,7 +310,9 @@ export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record
 }
 
 /**
- * Loads a `.npz` archive (read whole into memory, then as {@link readNpz}).
+ * Loads a `.npz` archive: the file is memory-mapped when the optional mmap addon is available
+ * (and the file is under 4 GiB), otherwise read whole with positioned reads; then as
+ * {@link readNpz}. The arrays returned never alias the file.
  * @param path the archive
  * @param options size limits
  * @returns arrays by name
@@ -318,11 +321,23 @@ export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record
  * const arrays = loadNpz("bundle.npz");
  */
 export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<string, NDArray> {
+  const fd = openRead(path);
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(path);
-  } catch (err) {
-    throw ioError("cannot read", path, err);
+    const size = fileSize(fd, path);
+    const mapped = mapRange(fd, 0, size);
+    if (mapped) {
+      bytes = mapped.bytes;
+    } else {
+      try {
+        bytes = Buffer.allocUnsafeSlow(size);
+      } catch (err) {
+        throw new LimitError(`${path}: cannot allocate ${size} bytes`, { cause: err });
+      }
+      readExactSync(fd, bytes, 0, size, 0, path);
+    }
+  } finally {
+    fs.closeSync(fd);
   }
   return readNpz(bytes, options);
 }

@@ -140,6 +140,13 @@ describe("hostile npz input", () => {
     expect(codeOf(() => readNpz(handZip("a.npy", new Uint8Array(10), { method: 8, usize: 0xfffffff0 })))).toBe("ERR_CORRUPT");
     expect(performance.now() - t).toBeLessThan(1000);
   });
+  it("loadNpz: missing and cut-short files", () => {
+    const dir = tmpDir();
+    expect(codeOf(() => loadNpz(path.join(dir, "missing.npz")))).toBe("ERR_IO");
+    const bytes = fs.readFileSync(path.join(NUMPY, "bundle.npz"));
+    fs.writeFileSync(path.join(dir, "cut.npz"), bytes.subarray(0, 500));
+    expect(codeOf(() => loadNpz(path.join(dir, "cut.npz")))).toBe("ERR_TRUNCATED");
+  });
   it("CRC mismatches are ERR_CHECKSUM", () => {
     expect(codeOf(() => readNpz(handZip("a.npy", writeNpy(sample("uint8", [3], 1)), { crc: 1234 })))).toBe("ERR_CHECKSUM");
   });
