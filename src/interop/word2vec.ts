@@ -254,7 +254,9 @@ class Rows {
   }
   finish(): Float32Array {
     const n = this.rows * this.dim;
-    return n === this.data.length ? this.data : this.data.slice(0, n);
+    if (n === this.data.length) return this.data;
+    // Little slack: keep the buffer (no second copy); much: copy to release it.
+    return n >= this.data.length * 0.9 ? this.data.subarray(0, n) : this.data.slice(0, n);
   }
 }
 
@@ -405,7 +407,10 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
     if (rows === null) {
       dim = nf - 1;
       if (dim < 1) throw new CorruptError(`${where()}: a GloVe line needs a word and at least one number`, { offset: w.base + lineStart });
-      rows = new Rows(dim, Math.min(Math.ceil(remaining / (2 * dim + 2)), 1 << 20));
+      // Estimate the row count from the first line's length (lines are of similar length);
+      // Rows grows if the estimate is short.
+      const firstLine = Math.max(nl + 1 - lineStart, 2 * dim + 2);
+      rows = new Rows(dim, Math.ceil((remaining / firstLine) * 1.05) + 16);
     }
     let wordEnd: number;
     if (nf === dim + 1) wordEnd = fields[1]!;
