@@ -158,6 +158,76 @@ function parseNumber(b: Uint8Array, s: number, e: number): number | undefined {
   return neg ? -v : v;
 }
 
+/** End of the token read by the last {@link parseNumberAt} call. */
+let numEnd = 0;
+
+/**
+ * Parses the number token starting at `b[s]` and ending at the next whitespace or `e`; sets
+ * {@link numEnd}. Returns undefined when the token is not a number. One pass over the bytes.
+ */
+function parseNumberAt(b: Uint8Array, s: number, e: number): number | undefined {
+  let i = s;
+  let neg = false;
+  let c = b[i]!;
+  if (c === 0x2d || c === 0x2b) {
+    neg = c === 0x2d;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let exp = 0;
+  let any = false;
+  for (; i < e; i++) {
+    c = b[i]! - 0x30;
+    if (c < 0 || c > 9) break;
+    any = true;
+    if (digits < 15) {
+      m = m * 10 + c;
+      if (m !== 0) digits++;
+    } else exp++;
+  }
+  if (i < e && b[i] === 0x2e) {
+    for (i++; i < e; i++) {
+      c = b[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      any = true;
+      if (digits < 15) {
+        m = m * 10 + c;
+        if (m !== 0) digits++;
+        exp--;
+      }
+    }
+  }
+  let ok = any;
+  if (any && i < e && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    let eneg = false;
+    if (i < e && (b[i] === 0x2d || b[i] === 0x2b)) {
+      eneg = b[i] === 0x2d;
+      i++;
+    }
+    let ev = 0;
+    const es = i;
+    for (; i < e; i++) {
+      c = b[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      if (ev < 100000) ev = ev * 10 + c;
+    }
+    if (i === es) ok = false;
+    exp += eneg ? -ev : ev;
+  }
+  if (!ok || (i < e && !isSpace(b[i]!)) || (digits >= 15 && exp !== 0) || exp > 22 || exp < -22) {
+    let te = i;
+    while (te < e && !isSpace(b[te]!)) te++;
+    numEnd = te;
+    return slowNumber(b, s, te);
+  }
+  numEnd = i;
+  // Clinger's fast path: m < 2^53 and 10^|exp| exact, so one correctly rounded operation.
+  const v = exp === 0 ? m : exp > 0 ? m * POW10[exp]! : m / POW10[-exp]!;
+  return neg ? -v : v;
+}
+
 function slowNumber(b: Uint8Array, s: number, e: number): number | undefined {
   const t = latin1(b, s, e);
   if (NUMBER_RE.test(t)) return Number(t);
@@ -358,102 +428,163 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
     return { words, vectors: new NDArray(rows.finish(), [count, dim], "float32") };
   }
 
-  // Text.
-  let rows: Rows | null = count >= 0 ? new Rows(dim, count) : null;
-  let r = 0;
+  // Text: the hot loop is a plain function; the generator only waits for more input.
+  const st: TextState = {
+    rows: count >= 0 ? new Rows(dim, count) : null, r: 0, count, dim, kind, lineNo, name, remaining, batch,
+  };
+  while (!scanText(w, st)) yield* more(`line ${st.lineNo}`);
+  batch.flush();
+  const rows = st.rows ?? new Rows(Math.max(st.dim, 0), 0);
+  return { words, vectors: new NDArray(rows.finish(), [st.r, Math.max(st.dim, 0)], "float32") };
+}
+
+interface TextState {
+  rows: Rows | null;
+  /** Rows parsed. */
+  r: number;
+  /** Declared count (word2vec) or -1 (GloVe). */
+  count: number;
+  dim: number;
+  kind: Kind;
+  lineNo: number;
+  name: string;
+  remaining: number;
+  batch: WordBatch;
+}
+
+/**
+ * Parses every complete line in the window. Returns true when done, false when the window
+ * ends inside a line and more input may come.
+ */
+function scanText(w: Window, st: TextState): boolean {
+  const b = w.bytes;
+  const end = w.end;
   for (;;) {
-    if (count >= 0 && r === count) break;
-    let b = w.bytes;
-    let nl = b.indexOf(0x0a, w.pos);
-    while (nl < 0 || nl >= w.end) {
-      if (w.eof) {
-        nl = w.end;
-        break;
-      }
-      yield* more(`line ${lineNo}`);
-      b = w.bytes;
-      nl = b.indexOf(0x0a, w.pos);
-    }
+    if (st.count >= 0 && st.r === st.count) return true;
     const lineStart = w.pos;
+    let nl = b.indexOf(0x0a, lineStart);
+    if (nl < 0 || nl > end) nl = end;
+    if (nl >= end && !w.eof) return false;
     let e = nl;
     while (e > lineStart && isSpace(b[e - 1]!)) e--;
     if (e === lineStart) {
-      // Blank line (or the end of input).
-      if (nl >= w.end && w.eof) {
-        if (count >= 0) throw new TruncatedError(`${name}: input ends after ${r} of ${count} vectors`, { offset: w.base + w.end });
-        break;
+      // Blank line, or the end of input.
+      if (nl >= end) {
+        if (st.count >= 0) throw new TruncatedError(`${st.name}: input ends after ${st.r} of ${st.count} vectors`, { offset: w.base + end });
+        return true;
       }
       w.pos = nl + 1;
-      lineNo++;
+      st.lineNo++;
       continue;
     }
-    if (nl >= w.end) {
+    if (nl >= end) {
       // A cut inside the last number would still parse: insist on the final newline.
-      throw new TruncatedError(`${where()}: the input ends inside a line (no final newline); the file may be cut short`, { offset: w.base + w.end });
+      throw new TruncatedError(`${st.name} line ${st.lineNo}: the input ends inside a line (no final newline); the file may be cut short`, { offset: w.base + end });
     }
-    // Split into fields.
-    let s = lineStart;
-    while (s < e && isSpace(b[s]!)) s++;
-    const fields: number[] = [];
-    let i = s;
-    while (i < e) {
-      let j = i;
-      while (j < e && !isSpace(b[j]!)) j++;
-      fields.push(i, j);
-      i = j;
-      while (i < e && isSpace(b[i]!)) i++;
-    }
-    const nf = fields.length / 2;
-    if (rows === null) {
-      dim = nf - 1;
-      if (dim < 1) throw new CorruptError(`${where()}: a GloVe line needs a word and at least one number`, { offset: w.base + lineStart });
-      // Estimate the row count from the first line's length (lines are of similar length);
-      // Rows grows if the estimate is short.
-      const firstLine = Math.max(nl + 1 - lineStart, 2 * dim + 2);
-      rows = new Rows(dim, Math.ceil((remaining / firstLine) * 1.05) + 16);
-    }
-    let wordEnd: number;
-    if (nf === dim + 1) wordEnd = fields[1]!;
-    else if (kind === "glove" && nf > dim + 1) wordEnd = fields[2 * (nf - dim) - 1]!;
-    else {
-      throw new CorruptError(`${where()}: expected a word and ${dim} numbers, found ${nf} fields`, { offset: w.base + lineStart });
-    }
-    const firstNum = nf - dim;
-    rows.ensure(r + 1);
-    const data = rows.data;
-    const o = r * dim;
-    for (let k = 0; k < dim; k++) {
-      const fs0 = fields[2 * (firstNum + k)]!;
-      const fe0 = fields[2 * (firstNum + k) + 1]!;
-      const v = parseNumber(b, fs0, fe0);
-      if (v === undefined) {
-        throw new CorruptError(`${where()}: field ${k + 1} ${JSON.stringify(latin1(b, fs0, Math.min(fe0, fs0 + 40)))} is not a number`, { offset: w.base + fs0 });
-      }
-      data[o + k] = v;
-    }
-    if (firstNum > 1) {
-      // A GloVe word holding spaces: join its fields with single spaces.
-      const parts: Uint8Array[] = [];
-      for (let k = 0; k < firstNum; k++) parts.push(b.subarray(fields[2 * k]!, fields[2 * k + 1]!));
-      const joined = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, -1));
-      let at = 0;
-      for (const p of parts) {
-        if (at > 0) joined[at++] = 0x20;
-        joined.set(p, at);
-        at += p.length;
-      }
-      batch.add(joined, 0, joined.length);
-    } else {
-      batch.add(b, s, wordEnd);
-    }
-    r++;
-    rows.rows = r;
-    w.pos = Math.min(nl + 1, w.end);
-    lineNo++;
+    textLine(b, lineStart, e, w.base, st);
+    st.r++;
+    w.pos = nl + 1;
+    st.lineNo++;
   }
-  batch.flush();
-  if (rows === null) rows = new Rows(Math.max(dim, 0), 0);
-  return { words, vectors: new NDArray(rows.finish(), [r, Math.max(dim, 0)], "float32") };
+}
+
+/** Parses the line `b[lineStart, e)` (trailing whitespace already cut) into row `st.r`. */
+function textLine(b: Uint8Array, lineStart: number, e: number, base: number, st: TextState): void {
+  let s = lineStart;
+  while (s < e && isSpace(b[s]!)) s++;
+  let we = s;
+  while (we < e && !isSpace(b[we]!)) we++;
+  if (st.rows === null) {
+    // GloVe: the first line sets dim.
+    let fields = 0;
+    for (let i = s; i < e; ) {
+      while (i < e && isSpace(b[i]!)) i++;
+      if (i >= e) break;
+      fields++;
+      while (i < e && !isSpace(b[i]!)) i++;
+    }
+    st.dim = fields - 1;
+    if (st.dim < 1) throw new CorruptError(`${st.name} line ${st.lineNo}: a GloVe line needs a word and at least one number`, { offset: base + lineStart });
+    // Estimate the row count from the first line's length; Rows grows if it falls short.
+    const firstLine = Math.max(e + 1 - lineStart, 2 * st.dim + 2);
+    st.rows = new Rows(st.dim, Math.ceil((st.remaining / firstLine) * 1.05) + 16);
+  }
+  const dim = st.dim;
+  const rows = st.rows;
+  rows.ensure(st.r + 1);
+  const data = rows.data;
+  const o = st.r * dim;
+  let k = 0;
+  let i = we;
+  for (;;) {
+    while (i < e && isSpace(b[i]!)) i++;
+    if (i >= e) break;
+    if (k >= dim) {
+      if (st.kind === "glove") return gloveLineWithSpaces(b, s, e, base, st);
+      throw fieldCountError(b, s, e, base, st);
+    }
+    const v = parseNumberAt(b, i, e);
+    if (v === undefined) {
+      if (st.kind === "glove") return gloveLineWithSpaces(b, s, e, base, st);
+      throw new CorruptError(`${st.name} line ${st.lineNo}: field ${k + 1} ${JSON.stringify(latin1(b, i, Math.min(numEnd, i + 40)))} is not a number`, { offset: base + i });
+    }
+    data[o + k] = v;
+    k++;
+    i = numEnd;
+  }
+  if (k !== dim) throw fieldCountError(b, s, e, base, st);
+  st.batch.add(b, s, we);
+  rows.rows = st.r + 1;
+}
+
+function fieldCountError(b: Uint8Array, s: number, e: number, base: number, st: TextState): CorruptError {
+  let fields = 0;
+  for (let j = s; j < e; ) {
+    while (j < e && isSpace(b[j]!)) j++;
+    if (j >= e) break;
+    fields++;
+    while (j < e && !isSpace(b[j]!)) j++;
+  }
+  return new CorruptError(`${st.name} line ${st.lineNo}: expected a word and ${st.dim} numbers, found ${fields} fields`, { offset: base + s });
+}
+
+/** A GloVe line whose word holds spaces: the last `dim` fields are numbers, the rest the word. */
+function gloveLineWithSpaces(b: Uint8Array, s: number, e: number, base: number, st: TextState): void {
+  const fields: number[] = [];
+  for (let i = s; i < e; ) {
+    const j0 = i;
+    while (i < e && !isSpace(b[i]!)) i++;
+    fields.push(j0, i);
+    while (i < e && isSpace(b[i]!)) i++;
+  }
+  const nf = fields.length / 2;
+  const dim = st.dim;
+  if (nf <= dim) {
+    throw new CorruptError(`${st.name} line ${st.lineNo}: expected a word and ${dim} numbers, found ${nf} fields`, { offset: base + s });
+  }
+  const firstNum = nf - dim;
+  const data = st.rows!.data;
+  const o = st.r * dim;
+  for (let k = 0; k < dim; k++) {
+    const fs0 = fields[2 * (firstNum + k)]!;
+    const fe0 = fields[2 * (firstNum + k) + 1]!;
+    const v = parseNumber(b, fs0, fe0);
+    if (v === undefined) {
+      throw new CorruptError(`${st.name} line ${st.lineNo}: field ${firstNum + k + 1} ${JSON.stringify(latin1(b, fs0, Math.min(fe0, fs0 + 40)))} is not a number`, { offset: base + fs0 });
+    }
+    data[o + k] = v;
+  }
+  const parts: Uint8Array[] = [];
+  for (let k = 0; k < firstNum; k++) parts.push(b.subarray(fields[2 * k]!, fields[2 * k + 1]!));
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, -1));
+  let at = 0;
+  for (const p of parts) {
+    if (at > 0) joined[at++] = 0x20;
+    joined.set(p, at);
+    at += p.length;
+  }
+  st.batch.add(joined, 0, joined.length);
+  st.rows!.rows = st.r + 1;
 }
 
 /**
