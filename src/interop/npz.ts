@@ -361,6 +361,7 @@ function build(arrays: Record<string, NDArray>, options: WriteNpzOptions, sink: 
     const arr = arrays[key]!;
     assertNDArray(arr, `npz member ${JSON.stringify(key)}`);
     if (key.length === 0) throw new NdpackError("ERR_INVALID_ARGUMENT", "npz: member names cannot be empty");
+    if (/\p{Cs}/u.test(key)) throw new NdpackError("ERR_INVALID_ARGUMENT", `npz: member name ${JSON.stringify(key)} holds a lone UTF-16 surrogate (no UTF-8 form)`);
     const name = enc.encode(key + ".npy");
     if (name.length > 0xffff) throw new NdpackError("ERR_INVALID_ARGUMENT", `npz: member name of ${name.length} bytes exceeds 65535`);
     const raw = [encodeNpyHeader(arr), dataBytes(arr)];
@@ -472,7 +473,8 @@ function build(arrays: Record<string, NDArray>, options: WriteNpzOptions, sink: 
  * @param arrays NDArrays by name (not bfloat16: npy has no such dtype)
  * @param options `compress` (default false), `zip64` (default false: only when needed)
  * @returns the archive's bytes
- * @throws NdpackError `ERR_INVALID_ARGUMENT` for a non-NDArray or an empty name;
+ * @throws NdpackError `ERR_INVALID_ARGUMENT` for a non-NDArray, an empty name or one with a
+ *   lone UTF-16 surrogate;
  *   `ERR_UNSUPPORTED_FORMAT` for bfloat16; `ERR_LIMIT` when the archive exceeds the largest buffer
  * @example
  * fs.writeFileSync("m.npz", writeNpz({ w: weights, b: bias }, { compress: true }));

@@ -166,6 +166,7 @@ function layout(tensors: Record<string, NDArray>, metadata: Record<string, strin
   const names = Object.keys(tensors);
   for (const name of names) {
     if (name === "__metadata__") throw new NdpackError("ERR_INVALID_ARGUMENT", "safetensors: a tensor cannot be named __metadata__");
+    if (/\p{Cs}/u.test(name)) throw new NdpackError("ERR_INVALID_ARGUMENT", `safetensors: tensor name ${JSON.stringify(name)} holds a lone UTF-16 surrogate (no UTF-8 form)`);
     assertNDArray(tensors[name], `safetensors tensor ${JSON.stringify(name)}`);
   }
   // Largest itemsize first, then by name (as the reference writer), so every tensor starts
@@ -176,6 +177,7 @@ function layout(tensors: Record<string, NDArray>, metadata: Record<string, strin
     if (typeof metadata !== "object" || metadata === null) throw new NdpackError("ERR_INVALID_ARGUMENT", "safetensors: metadata must be an object of strings");
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") throw new NdpackError("ERR_INVALID_ARGUMENT", `safetensors: metadata[${JSON.stringify(k)}] is a ${typeof v}, not a string`);
+      if (/\p{Cs}/u.test(k + v)) throw new NdpackError("ERR_INVALID_ARGUMENT", `safetensors: metadata[${JSON.stringify(k)}] holds a lone UTF-16 surrogate (no UTF-8 form)`);
     }
     if (Object.keys(metadata).length > 0) head["__metadata__"] = metadata;
   }
@@ -202,8 +204,8 @@ function layout(tensors: Record<string, NDArray>, metadata: Record<string, strin
  * @param tensors NDArrays by name (any dtype)
  * @param metadata optional `__metadata__`, string -> string
  * @returns a new buffer holding the whole file
- * @throws NdpackError `ERR_INVALID_ARGUMENT` for a non-NDArray, a name `__metadata__` or a
- *   non-string metadata value; `ERR_LIMIT` when the file would exceed the largest buffer
+ * @throws NdpackError `ERR_INVALID_ARGUMENT` for a non-NDArray, a name `__metadata__`, a
+ *   non-string metadata value, or a lone UTF-16 surrogate in a name or metadata; `ERR_LIMIT` when the file would exceed the largest buffer
  * @example
  * const bytes = writeSafetensors({ w: new NDArray(new Float32Array(6), [2, 3]) }, { format: "pt" });
  */

@@ -88,6 +88,8 @@ type Kind = "word2vec" | "glove";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** A UTF-16 surrogate not part of a pair: such a string has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const NUMBER_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 function latin1(b: Uint8Array, s: number, e: number): string {
@@ -790,10 +792,13 @@ function checkData(data: WordVectors, kind: string, text: boolean): { count: num
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${kind}: ${data.words.length} words for ${count} vectors`);
   }
   const enc = new TextEncoder();
-  const bad = text ? /[\s]/ : /[ \n]/;
+  const bad = text ? /[ \t\n\r\v\f]/ : /[ \n]/;
   const words = data.words.map((word, i) => {
-    if (typeof word !== "string" || word.length === 0 || bad.test(word)) {
-      throw new NdpackError("ERR_INVALID_ARGUMENT", `${kind}: word ${i} ${JSON.stringify(word)} is empty or holds ${text ? "whitespace" : "a space or newline"}`);
+    if (typeof word !== "string" || word.length === 0 || bad.test(word) || LONE_SURROGATE.test(word)) {
+      throw new NdpackError(
+        "ERR_INVALID_ARGUMENT",
+        `${kind}: word ${i} ${JSON.stringify(word)} is empty, holds ${text ? "ASCII whitespace" : "a space or newline"} or a lone surrogate (not UTF-8)`,
+      );
     }
     return enc.encode(word);
   });
@@ -859,7 +864,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
  * @param options `binary` (default true)
  * @returns the file's bytes
  * @throws NdpackError `ERR_INVALID_ARGUMENT` for mismatched counts, a non-float32 matrix, or
- *   words that are empty or hold a separator (space or newline; any whitespace in text)
+ *   words that are empty, hold a separator (space or newline; any ASCII whitespace in text) or a
+ *   lone UTF-16 surrogate
  * @example
  * const bytes = encodeWord2vec({ words: ["a"], vectors: new NDArray(Float32Array.of(1, 2), [1, 2]) });
  */
