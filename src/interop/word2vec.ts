@@ -765,7 +765,16 @@ export function parseGlove(bytes: Uint8Array): WordVectors {
 // ---------------------------------------------------------------------------------------------
 // Writing.
 
-/** Shortest decimal that reads back (through a double, then float32) as exactly `v`. */
+/**
+ * Formats a float32 value as the shortest decimal that reads back (through a double, then
+ * float32, as `Math.fround(parseFloat(s))` or numpy's `float32(float(s))`) as exactly `v`;
+ * `nan`, `inf`, `-inf` and `-0.0` are spelled as Python does.
+ * @param v a float32 value (any double is first rounded to float32 by the caller)
+ * @returns the decimal text, at most 9 significant digits
+ * @throws nothing
+ * @example
+ * formatFloat32(Math.fround(0.1)); // "0.1"
+ */
 export function formatFloat32(v: number): string {
   if (v !== v) return "nan";
   if (v === Infinity) return "inf";
