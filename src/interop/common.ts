@@ -146,3 +146,29 @@ export function assertNDArray(value: unknown, what: string): asserts value is ND
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${what}: expected an NDArray`);
   }
 }
+
+/**
+ * The bytes of a typed array as views of at most `maxBytes` each (a multiple of 8), since one
+ * Uint8Array holds at most 2^32 bytes in Node 20 while a Float64Array may hold 32 GiB.
+ */
+export function byteChunks(data: TypedArray, maxBytes = 1 << 30): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data.byteLength; at += maxBytes) {
+    out.push(new Uint8Array(data.buffer, data.byteOffset + at, Math.min(maxBytes, data.byteLength - at)));
+  }
+  return out;
+}
+
+/** Reverses the bytes of every element of `data` in place (only for memory ndpack owns). */
+export function swapInPlace(data: TypedArray, itemsize: number): void {
+  if (itemsize === 1) return;
+  for (const b of byteChunks(data)) {
+    for (let i = 0; i < b.length; i += itemsize) {
+      for (let lo = i, hi = i + itemsize - 1; lo < hi; lo++, hi--) {
+        const t = b[lo]!;
+        b[lo] = b[hi]!;
+        b[hi] = t;
+      }
+    }
+  }
+}

@@ -16,7 +16,8 @@ import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } 
 import { DTYPES, NDArray, type DType } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import {
-  assertNDArray, checkedProduct, dataBytes, fortranToC, fromBigEndian, fromLittleEndian,
+  allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fortranToC, fromBigEndian, fromLittleEndian,
+  swapInPlace,
 } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
 
@@ -425,16 +426,17 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
       const mapped = mapRange(fd, h.dataOffset, h.dataBytes);
       if (mapped) return decodeData(h, mapped.bytes, true);
     }
-    let data: Uint8Array;
-    try {
-      // Every byte is overwritten by the read: skip the zero fill.
-      data = Buffer.allocUnsafeSlow(h.dataBytes);
-    } catch (err) {
-      throw new LimitError(`${path}: cannot allocate ${h.dataBytes} bytes of data`, { cause: err });
+    // Read straight into the array's memory (in pieces: one Uint8Array holds at most 4 GiB),
+    // then fix byte order and axis order in memory ndpack owns.
+    let arr = allocate(h.dtype, h.size);
+    let at = h.dataOffset;
+    for (const piece of byteChunks(arr)) {
+      readExactSync(fd, piece, 0, piece.length, at, path);
+      at += piece.length;
     }
-    readExactSync(fd, data, 0, h.dataBytes, h.dataOffset, path);
-    // The buffer is ours: a little-endian C-order array views it without a second copy.
-    return decodeData(h, data, true);
+    if (h.bigEndian) swapInPlace(arr, DTYPES[h.dtype].itemsize);
+    if (h.fortranOrder) arr = fortranToC(arr, h.shape, h.dtype);
+    return new NDArray(arr, h.shape, h.dtype);
   } finally {
     fs.closeSync(fd);
   }
@@ -454,6 +456,6 @@ export function saveNpy(path: string, arr: NDArray): void {
   const header = encodeNpyHeader(arr);
   atomicWriteSync(path, (fd) => {
     writeAll(fd, header, path);
-    writeAll(fd, dataBytes(arr), path);
+    for (const piece of byteChunks(arr.data)) writeAll(fd, piece, path);
   });
 }

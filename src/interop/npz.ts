@@ -19,7 +19,7 @@ import { Deflate, Inflate } from "fflate";
 import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
 import type { NDArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader } from "./npy.js";
-import { assertNDArray, dataBytes } from "./common.js";
+import { assertNDArray, byteChunks } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
 import { mapRange } from "../io/mmap.js";
 
@@ -312,11 +312,13 @@ export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record
 /**
  * Loads a `.npz` archive: the file is memory-mapped when the optional mmap addon is available
  * (and the file is under 4 GiB), otherwise read whole with positioned reads; then as
- * {@link readNpz}. The arrays returned never alias the file.
+ * {@link readNpz}. The arrays returned never alias the file. Archives over 4 GiB (2^32 bytes,
+ * the largest Node buffer) are refused with `ERR_LIMIT`; `saveNpz` can write them.
  * @param path the archive
  * @param options size limits
  * @returns arrays by name
- * @throws NdpackError `ERR_IO` when the file cannot be read; otherwise as {@link readNpz}
+ * @throws NdpackError `ERR_IO` when the file cannot be read; `ERR_LIMIT` for an archive over
+ *   4 GiB; otherwise as {@link readNpz}
  * @example
  * const arrays = loadNpz("bundle.npz");
  */
@@ -329,6 +331,9 @@ export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<stri
     if (mapped) {
       bytes = mapped.bytes;
     } else {
+      if (size > 2 ** 32) {
+        throw new LimitError(`${path}: archive of ${size} bytes; loadNpz reads archives whole and a Node buffer holds at most 2^32 bytes`);
+      }
       try {
         bytes = Buffer.allocUnsafeSlow(size);
       } catch (err) {
@@ -364,18 +369,18 @@ function build(arrays: Record<string, NDArray>, options: WriteNpzOptions, sink: 
     if (/\p{Cs}/u.test(key)) throw new NdpackError("ERR_INVALID_ARGUMENT", `npz: member name ${JSON.stringify(key)} holds a lone UTF-16 surrogate (no UTF-8 form)`);
     const name = enc.encode(key + ".npy");
     if (name.length > 0xffff) throw new NdpackError("ERR_INVALID_ARGUMENT", `npz: member name of ${name.length} bytes exceeds 65535`);
-    const raw = [encodeNpyHeader(arr), dataBytes(arr)];
-    const usize = raw[0]!.length + raw[1]!.length;
+    // The npy bytes as pieces (one Uint8Array holds at most 4 GiB; a member may be larger).
+    const raw = [encodeNpyHeader(arr), ...byteChunks(arr.data)];
+    const usize = raw.reduce((n, c) => n + c.length, 0);
     const crc = crc32(raw);
     let data: Uint8Array[];
     if (options.compress) {
       data = [];
       const d = new Deflate({ level: 6 }, (chunk) => data.push(chunk));
       const STEP = 64 << 20;
-      d.push(raw[0]!, false);
-      const body = raw[1]!;
-      if (body.length === 0) d.push(new Uint8Array(0), true);
-      for (let i = 0; i < body.length; i += STEP) d.push(body.subarray(i, Math.min(i + STEP, body.length)), i + STEP >= body.length);
+      const steps: Uint8Array[] = [];
+      for (const c of raw) for (let i = 0; i < c.length; i += STEP) steps.push(c.subarray(i, Math.min(i + STEP, c.length)));
+      steps.forEach((c, i) => d.push(c, i === steps.length - 1));
     } else {
       data = raw;
     }

@@ -14,9 +14,9 @@
  */
 import * as fs from "node:fs";
 import { NdpackError, TruncatedError, CorruptError, LimitError } from "../errors.js";
-import { DTYPES, NDArray, type DType } from "../ndarray.js";
+import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
-import { assertNDArray, checkedProduct, dataBytes, fromLittleEndian } from "./common.js";
+import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
 
 /** Largest JSON header accepted, in bytes (the reference's `MAX_HEADER_SIZE`). */
@@ -238,8 +238,8 @@ export interface LoadSafetensorsOptions {
  *
  * With `{ mmap: true }` the data region is mapped copy-on-write; each tensor whose offset is a
  * multiple of its itemsize (all of them in files from the reference writer or ndpack) views the
- * mapping, the others are copied. Without it, the data region is read into one buffer the
- * tensors view (aligned) or are copied from (unaligned).
+ * mapping, the others are copied. Without it (or when mapping is unavailable, or the data
+ * region is over 4 GiB), each tensor is read straight into its own array.
  *
  * @param path file to read
  * @param options `mmap` (default false)
@@ -260,19 +260,22 @@ export function loadSafetensors(path: string, options: LoadSafetensorsOptions = 
     const dataStart = 8 + n;
     const dataLen = total - dataStart;
     const { entries, metadata } = parseHeader(json, dataLen);
-    let region: Uint8Array | null = null;
-    if (options.mmap) region = mapRange(fd, dataStart, dataLen)?.bytes ?? null;
-    if (region === null) {
-      try {
-        region = new Uint8Array(dataLen);
-      } catch (err) {
-        throw new LimitError(`${path}: cannot allocate ${dataLen} bytes of data`, { cause: err });
-      }
-      readExactSync(fd, region, 0, dataLen, dataStart, path);
-    }
+    const region = options.mmap ? (mapRange(fd, dataStart, dataLen)?.bytes ?? null) : null;
     const tensors: Record<string, NDArray> = {};
     for (const e of entries) {
-      const data = fromLittleEndian(region.subarray(e.begin, e.end), e.dtype, (e.end - e.begin) / DTYPES[e.dtype].itemsize, true);
+      const length = (e.end - e.begin) / DTYPES[e.dtype].itemsize;
+      let data: TypedArray;
+      if (region) {
+        data = fromLittleEndian(region.subarray(e.begin, e.end), e.dtype, length, true);
+      } else {
+        // Read each tensor straight into its own array (in pieces of at most 1 GiB).
+        data = allocate(e.dtype, length);
+        let at = dataStart + e.begin;
+        for (const piece of byteChunks(data)) {
+          readExactSync(fd, piece, 0, piece.length, at, path);
+          at += piece.length;
+        }
+      }
       tensors[e.name] = new NDArray(data, e.shape, e.dtype);
     }
     return { tensors, metadata };
@@ -296,6 +299,6 @@ export function saveSafetensors(path: string, tensors: Record<string, NDArray>, 
   const { header, order } = layout(tensors, metadata);
   atomicWriteSync(path, (fd) => {
     writeAll(fd, header, path);
-    for (const t of order) writeAll(fd, dataBytes(t), path);
+    for (const t of order) for (const piece of byteChunks(t.data)) writeAll(fd, piece, path);
   });
 }
