@@ -1,3 +1,4 @@
+import { afterAll } from "vitest";
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -64,8 +65,16 @@ export function python(script: string, args: string[] = []): string {
   return r.stdout;
 }
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp folder, removed after the test file. */
 export function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "ndpack-interop-"));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), "ndpack-interop-"));
+  made.push(d);
+  return d;
 }
 
 /** Calls `fn` and returns the error code it throws (fails if it returns or throws something else). */
