@@ -8,6 +8,8 @@
  *   little-endian float32 (4 x dim bytes), each optionally followed by `"\n"` (the C tool writes
  *   it, gensim 4.2 does not; readers strip newlines before a word, as gensim does).
  * - GloVe text: no header; lines `word v1 ... vdim`; `dim` is taken from the first line.
+ * - Like gensim, readers stop after the `count` vectors the header declares (lines after them
+ *   are ignored) and fail with `ERR_TRUNCATED` when fewer follow.
  * - In both text forms every line ends with `"\n"` (`"\r\n"` is accepted); a last line without
  *   it is refused as truncated, since a cut inside its last number would otherwise go unseen. A line
  *   with more fields (GloVe 840B has words containing spaces) keeps its last `dim` fields as
@@ -410,12 +412,17 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
 
   if (binary) {
     const rows = new Rows(dim, count);
-    const out8 = new Uint8Array(rows.data.buffer);
     const vecBytes = 4 * dim;
+    // Byte views of whole rows, each under 2 GiB (one Uint8Array holds at most 4 GiB).
+    const rowsPerView = Math.max(1, Math.floor(2 ** 31 / Math.max(vecBytes, 1)));
     let r = 0;
     while (r < count) {
-      r = scanBinary(w, out8, r, count, vecBytes, batch);
+      const first = r - (r % rowsPerView);
+      const limit = Math.min(count, first + rowsPerView);
+      const out8 = new Uint8Array(rows.data.buffer, rows.data.byteOffset + first * vecBytes, (limit - first) * vecBytes);
+      r = scanBinary(w, out8, r, limit, first, vecBytes, batch);
       if (r === count) break;
+      if (r === limit) continue; // next view
       // The window holds no complete record: check the word's length, then read more.
       let sp = w.pos;
       while (sp < w.end && w.bytes[sp] !== 0x20) sp++;
@@ -590,10 +597,11 @@ function gloveLineWithSpaces(b: Uint8Array, s: number, e: number, base: number, 
 }
 
 /**
- * Copies every complete binary record in the window; returns the next record index. Kept out
+ * Copies every complete binary record in the window into `out8` (rows `first`.. of the matrix,
+ * up to row `count`); returns the next record index. Kept out
  * of the generator so that the hot loop optimizes well.
  */
-function scanBinary(w: Window, out8: Uint8Array, r: number, count: number, vecBytes: number, batch: WordBatch): number {
+function scanBinary(w: Window, out8: Uint8Array, r: number, count: number, first: number, vecBytes: number, batch: WordBatch): number {
   const b = w.bytes;
   const end = w.end;
   let pos = w.pos;
@@ -608,7 +616,7 @@ function scanBinary(w: Window, out8: Uint8Array, r: number, count: number, vecBy
     }
     batch.add(b, p, sp);
     const v = sp + 1;
-    out8.set(b.subarray(v, v + vecBytes), r * vecBytes);
+    out8.set(b.subarray(v, v + vecBytes), (r - first) * vecBytes);
     pos = v + vecBytes;
     r++;
   }
