@@ -381,6 +381,8 @@ export function writeNpy(arr: NDArray): Uint8Array {
   return out;
 }
 
+let headScratch: Uint8Array | undefined;
+
 /** Options of {@link loadNpy}. */
 export interface LoadNpyOptions {
   /**
@@ -409,8 +411,11 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
   const fd = openRead(path);
   try {
     const size = fileSize(fd, path);
-    // Most headers fit in 4 KiB; read more only when the header says so.
-    let headBytes = new Uint8Array(Math.min(size, 4096));
+    // Most headers fit in 4 KiB; read more only when the header says so. The 4 KiB buffer is
+    // reused: a fresh one per call would count as external memory and, next to large mappings,
+    // trigger a V8 garbage collection in most calls (milliseconds instead of microseconds).
+    headScratch ??= new Uint8Array(4096);
+    let headBytes = headScratch.subarray(0, Math.min(size, 4096));
     readExactSync(fd, headBytes, 0, headBytes.length, 0, path);
     let h: NpyHeader;
     try {

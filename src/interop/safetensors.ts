@@ -227,6 +227,8 @@ export function writeSafetensors(tensors: Record<string, NDArray>, metadata?: Re
   return out;
 }
 
+let headScratch: Uint8Array | undefined;
+
 /** Options of {@link loadSafetensors}. */
 export interface LoadSafetensorsOptions {
   /** Memory-map the data region when the mmap addon is available. Default false. */
@@ -255,7 +257,10 @@ export function loadSafetensors(path: string, options: LoadSafetensorsOptions = 
     const first8 = new Uint8Array(Math.min(8, total));
     readExactSync(fd, first8, 0, first8.length, 0, path);
     const n = headerSize(first8, total);
-    const json = new Uint8Array(n);
+    // Headers up to 64 KiB reuse one buffer (see loadNpy: fresh buffers next to large mappings
+    // trigger garbage collections); parseHeader keeps no reference to it.
+    if (n <= 65536) headScratch ??= new Uint8Array(65536);
+    const json = n <= 65536 ? headScratch!.subarray(0, n) : new Uint8Array(n);
     readExactSync(fd, json, 0, n, 8, path);
     const dataStart = 8 + n;
     const dataLen = total - dataStart;
