@@ -17,15 +17,17 @@ import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
 import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
-import type { NDArray } from "../ndarray.js";
-import { readNpy, encodeNpyHeader } from "./npy.js";
-import { assertNDArray, byteChunks } from "./common.js";
+import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
+import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
+import { allocate, assertNDArray, byteChunks, fortranToC, swapInPlace } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
-import { mapRange } from "../io/mmap.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
 export interface ReadNpzOptions {
-  /** Largest declared uncompressed size of one member, in bytes. Default 4 GiB. */
+  /**
+   * Largest declared uncompressed size of one member, in bytes. Default 4 GiB (2^32); raise it
+   * to load larger members with {@link loadNpz} (readNpz cannot: one buffer holds at most 4 GiB).
+   */
   maxMemberBytes?: number;
   /** Largest sum of declared uncompressed sizes, in bytes. Default 8 GiB. */
   maxTotalBytes?: number;
@@ -52,13 +54,18 @@ const MAX_DEFLATE_RATIO = 1032;
 
 let table: Int32Array | null = null;
 function crc32(chunks: Uint8Array[]): number {
+  let c = 0;
+  for (const d of chunks) c = crc32Update(c, d);
+  return c >>> 0;
+}
+
+/** CRC-32 of the bytes so far (`crc`) extended by `d`. */
+function crc32Update(crc: number, d: Uint8Array): number {
+  // Empty chunks change nothing (and Node 20's zlib.crc32 returns 0 for an empty view of an
+  // empty buffer).
+  if (d.length === 0) return crc >>> 0;
   const native = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
-  if (typeof native === "function") {
-    let c = 0;
-    // Skip empty chunks: Node 20's zlib.crc32 returns 0 for an empty view of an empty buffer.
-    for (const d of chunks) if (d.length > 0) c = native(d, c);
-    return c >>> 0;
-  }
+  if (typeof native === "function") return native(d, crc >>> 0) >>> 0;
   if (!table) {
     table = new Int32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -67,8 +74,8 @@ function crc32(chunks: Uint8Array[]): number {
       table[n] = c;
     }
   }
-  let c = -1;
-  for (const d of chunks) for (let i = 0; i < d.length; i++) c = table[(c ^ d[i]!) & 0xff]! ^ (c >>> 8);
+  let c = ~crc;
+  for (let i = 0; i < d.length; i++) c = table[(c ^ d[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -102,54 +109,95 @@ interface Member {
   offset: number;
 }
 
+/** Random access to the archive's bytes: a buffer in memory or a file. */
+interface Source {
+  /** Total bytes. */
+  size: number;
+  /** `length` bytes at `offset`, or ERR_CORRUPT when they are not all inside the archive. */
+  read(offset: number, length: number, what: string): Uint8Array;
+}
+
+function memorySource(b: Uint8Array): Source {
+  return {
+    size: b.length,
+    read(offset, length, what) {
+      need(b, offset, length, what);
+      return b.subarray(offset, offset + length);
+    },
+  };
+}
+
+function fileSource(fd: number, size: number, path: string): Source {
+  return {
+    size,
+    read(offset, length, what) {
+      if (offset < 0 || offset + length > size) {
+        throw new CorruptError(`npz: ${what} needs ${length} bytes at offset ${offset}, the archive holds ${size}`, { offset });
+      }
+      const out = new Uint8Array(length);
+      readExactSync(fd, out, 0, length, offset, path);
+      return out;
+    },
+  };
+}
+
+/** Largest central directory accepted, in bytes (about 1.4 million members). */
+const MAX_CENTRAL_DIRECTORY = 64 << 20;
+
 /** Locates and decodes the central directory. */
-function centralDirectory(b: Uint8Array): Member[] {
+function centralDirectory(src: Source): Member[] {
   // The end-of-central-directory record: 22 bytes plus a comment of up to 65535 bytes.
-  let eocd = -1;
-  for (let i = b.length - 22; i >= 0 && i >= b.length - 22 - 0xffff; i--) {
-    if (u32(b, i) === SIG_EOCD && i + 22 + u16(b, i + 20) === b.length) {
-      eocd = i;
+  const tailLen = Math.min(src.size, 22 + 0xffff);
+  const tailStart = src.size - tailLen;
+  const tail = src.read(tailStart, tailLen, "the end of the archive");
+  let at = -1;
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (u32(tail, i) === SIG_EOCD && i + 22 + u16(tail, i + 20) === tail.length) {
+      at = i;
       break;
     }
   }
-  if (eocd < 0) {
-    const zipStart = [0x50, 0x4b, 0x03, 0x04];
-    const empty = [0x50, 0x4b, 0x05, 0x06];
-    const prefixOf = (sig: number[]) => b.subarray(0, 4).every((x, i) => x === sig[i]);
-    if (prefixOf(zipStart) || prefixOf(empty)) {
-      throw new TruncatedError(`npz: no end-of-central-directory record in the last ${Math.min(b.length, 65557)} bytes; the archive is cut short`, { offset: b.length });
+  if (at < 0) {
+    const head = src.read(0, Math.min(4, src.size), "the signature");
+    const prefixOf = (sig: number[]) => head.every((x, i) => x === sig[i]);
+    if (prefixOf([0x50, 0x4b, 0x03, 0x04]) || prefixOf([0x50, 0x4b, 0x05, 0x06])) {
+      throw new TruncatedError(`npz: no end-of-central-directory record in the last ${tailLen} bytes; the archive is cut short`, { offset: src.size });
     }
     throw new NdpackError("ERR_BAD_MAGIC", "npz: not a ZIP archive (no PK signature)", { offset: 0 });
   }
-  if (u16(b, eocd + 4) !== 0 || u16(b, eocd + 6) !== 0) {
+  const eocd = tailStart + at;
+  if (u16(tail, at + 4) !== 0 || u16(tail, at + 6) !== 0) {
     throw new NdpackError("ERR_UNSUPPORTED_FORMAT", "npz: multi-disk ZIP archives are not supported", { offset: eocd });
   }
-  let count = u16(b, eocd + 10);
-  let cdSize = u32(b, eocd + 12);
-  let cdOffset = u32(b, eocd + 16);
+  let count = u16(tail, at + 10);
+  let cdSize = u32(tail, at + 12);
+  let cdOffset = u32(tail, at + 16);
   let cdEnd = eocd;
   if (count === 0xffff || cdSize === U32 || cdOffset === U32) {
-    const loc = eocd - 20;
-    need(b, loc, 20, "the ZIP64 end-of-central-directory locator");
-    if (u32(b, loc) !== SIG_LOC64) throw new CorruptError("npz: ZIP64 sizes without a ZIP64 locator", { offset: loc });
-    const rec = u64(b, loc + 8);
-    need(b, rec, 56, "the ZIP64 end-of-central-directory record");
-    if (u32(b, rec) !== SIG_EOCD64) throw new CorruptError(`npz: no ZIP64 end-of-central-directory record at offset ${rec}`, { offset: rec });
-    count = u64(b, rec + 32);
-    cdSize = u64(b, rec + 40);
-    cdOffset = u64(b, rec + 48);
-    cdEnd = rec;
+    const loc = src.read(eocd - 20, 20, "the ZIP64 end-of-central-directory locator");
+    if (u32(loc, 0) !== SIG_LOC64) throw new CorruptError("npz: ZIP64 sizes without a ZIP64 locator", { offset: eocd - 20 });
+    const recAt = u64(loc, 8);
+    if (recAt + 56 > eocd - 20) throw new CorruptError(`npz: ZIP64 end-of-central-directory record at ${recAt} overruns its locator`, { offset: recAt });
+    const rec = src.read(recAt, 56, "the ZIP64 end-of-central-directory record");
+    if (u32(rec, 0) !== SIG_EOCD64) throw new CorruptError(`npz: no ZIP64 end-of-central-directory record at offset ${recAt}`, { offset: recAt });
+    count = u64(rec, 32);
+    cdSize = u64(rec, 40);
+    cdOffset = u64(rec, 48);
+    cdEnd = recAt;
   }
   if (cdOffset + cdSize > cdEnd) {
     throw new CorruptError(`npz: central directory at ${cdOffset} of ${cdSize} bytes overruns its end record at ${cdEnd}`, { offset: cdOffset });
   }
   if (count * 46 > cdSize) throw new CorruptError(`npz: ${count} entries cannot fit in a central directory of ${cdSize} bytes`, { offset: cdOffset });
+  if (cdSize > MAX_CENTRAL_DIRECTORY) throw new LimitError(`npz: central directory of ${cdSize} bytes, the limit is ${MAX_CENTRAL_DIRECTORY}`, { offset: cdOffset });
+  const b = src.read(cdOffset, cdSize, "the central directory");
+  const base = cdOffset;
   const members: Member[] = [];
-  let p = cdOffset;
-  const end = cdOffset + cdSize;
+  let p = 0;
+  const end = cdSize;
   for (let i = 0; i < count; i++) {
-    if (p + 46 > end) throw new CorruptError(`npz: central directory entry ${i} at ${p} overruns the directory`, { offset: p });
-    if (u32(b, p) !== SIG_CENTRAL) throw new CorruptError(`npz: bad central directory signature at offset ${p}`, { offset: p });
+    if (p + 46 > end) throw new CorruptError(`npz: central directory entry ${i} at ${base + p} overruns the directory`, { offset: base + p });
+    if (u32(b, p) !== SIG_CENTRAL) throw new CorruptError(`npz: bad central directory signature at offset ${base + p}`, { offset: base + p });
     const flags = u16(b, p + 8);
     const method = u16(b, p + 10);
     const crc = u32(b, p + 16);
@@ -161,15 +209,15 @@ function centralDirectory(b: Uint8Array): Member[] {
     const disk = u16(b, p + 34);
     let offset = u32(b, p + 42);
     const next = p + 46 + nameLen + extraLen + commentLen;
-    if (next > end) throw new CorruptError(`npz: central directory entry ${i} at ${p} overruns the directory`, { offset: p });
+    if (next > end) throw new CorruptError(`npz: central directory entry ${i} at ${base + p} overruns the directory`, { offset: base + p });
     const nameBytes = b.subarray(p + 46, p + 46 + nameLen);
     let name: string;
     try {
       name = new TextDecoder(flags & 0x800 ? "utf-8" : "latin1", { fatal: true }).decode(nameBytes);
     } catch (err) {
-      throw new CorruptError(`npz: member name at offset ${p + 46} is not valid UTF-8`, { offset: p + 46, cause: err });
+      throw new CorruptError(`npz: member name at offset ${base + p + 46} is not valid UTF-8`, { offset: base + p + 46, cause: err });
     }
-    if (flags & 0x1) throw new NdpackError("ERR_UNSUPPORTED_FORMAT", `npz: member ${JSON.stringify(name)} is encrypted`, { offset: p });
+    if (flags & 0x1) throw new NdpackError("ERR_UNSUPPORTED_FORMAT", `npz: member ${JSON.stringify(name)} is encrypted`, { offset: base + p });
     if (usize === U32 || csize === U32 || offset === U32 || disk === 0xffff) {
       // ZIP64 extended information: the 64-bit values of the fields set to all ones, in order.
       let e = p + 46 + nameLen;
@@ -182,7 +230,7 @@ function centralDirectory(b: Uint8Array): Member[] {
         if (id === 0x0001) {
           let q = e + 4;
           const take = (): number => {
-            if (q + 8 > e + 4 + len) throw new CorruptError(`npz: member ${JSON.stringify(name)}: ZIP64 extra field too short`, { offset: e });
+            if (q + 8 > e + 4 + len) throw new CorruptError(`npz: member ${JSON.stringify(name)}: ZIP64 extra field too short`, { offset: base + e });
             const v = u64(b, q);
             q += 8;
             return v;
@@ -195,7 +243,7 @@ function centralDirectory(b: Uint8Array): Member[] {
         }
         e += 4 + len;
       }
-      if (!found) throw new CorruptError(`npz: member ${JSON.stringify(name)} has 32-bit sizes set to all ones but no ZIP64 extra field`, { offset: p });
+      if (!found) throw new CorruptError(`npz: member ${JSON.stringify(name)} has 32-bit sizes set to all ones but no ZIP64 extra field`, { offset: base + p });
     }
     members.push({ name, method, crc, csize, usize, offset });
     p = next;
@@ -259,9 +307,23 @@ function inflateBounded(src: Uint8Array, usize: number, name: string): Uint8Arra
  * const { weights, bias } = readNpz(fs.readFileSync("model.npz"));
  */
 export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record<string, NDArray> {
+  const src = memorySource(bytes);
+  const out: Record<string, NDArray> = {};
+  for (const { m, start } of planMembers(src, options)) {
+    const data = bytes.subarray(start, start + m.csize);
+    const raw = m.method === 0 ? data : inflateBounded(data, m.usize, m.name);
+    const crc = crc32([raw]);
+    if (crc !== m.crc) throw crcError(m, crc, start);
+    addMember(out, m, () => readNpy(raw));
+  }
+  return out;
+}
+
+/** Checks every member against the limits and locates its data. */
+function planMembers(src: Source, options: ReadNpzOptions): { m: Member; start: number }[] {
   const maxMember = options.maxMemberBytes ?? 2 ** 32;
   const maxTotal = options.maxTotalBytes ?? 2 ** 33;
-  const members = centralDirectory(bytes);
+  const members = centralDirectory(src);
   let total = 0;
   const plan: { m: Member; start: number }[] = [];
   for (const m of members) {
@@ -278,73 +340,202 @@ export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record
     if (m.method === 8 && m.usize > m.csize * MAX_DEFLATE_RATIO + 64) {
       throw new CorruptError(`npz: member ${JSON.stringify(m.name)} declares ${m.usize} bytes from ${m.csize} compressed bytes, more than deflate can produce`);
     }
-    need(bytes, m.offset, 30, `the local header of ${JSON.stringify(m.name)}`);
-    if (u32(bytes, m.offset) !== SIG_LOCAL) throw new CorruptError(`npz: bad local header signature for ${JSON.stringify(m.name)} at offset ${m.offset}`, { offset: m.offset });
-    const start = m.offset + 30 + u16(bytes, m.offset + 26) + u16(bytes, m.offset + 28);
-    need(bytes, start, m.csize, `the data of ${JSON.stringify(m.name)}`);
+    const local = src.read(m.offset, 30, `the local header of ${JSON.stringify(m.name)}`);
+    if (u32(local, 0) !== SIG_LOCAL) throw new CorruptError(`npz: bad local header signature for ${JSON.stringify(m.name)} at offset ${m.offset}`, { offset: m.offset });
+    const start = m.offset + 30 + u16(local, 26) + u16(local, 28);
+    if (start + m.csize > src.size) {
+      throw new CorruptError(`npz: the data of ${JSON.stringify(m.name)} needs ${m.csize} bytes at offset ${start}, the archive holds ${src.size}`, { offset: start });
+    }
     plan.push({ m, start });
   }
-  const out: Record<string, NDArray> = {};
-  for (const { m, start } of plan) {
-    const src = bytes.subarray(start, start + m.csize);
-    const raw = m.method === 0 ? src : inflateBounded(src, m.usize, m.name);
-    const crc = crc32([raw]);
-    if (crc !== m.crc) {
-      throw new CorruptError(`npz: member ${JSON.stringify(m.name)}: CRC-32 is 0x${crc.toString(16)}, the directory says 0x${m.crc.toString(16)}`, { offset: start }, "ERR_CHECKSUM");
+  return plan;
+}
+
+function crcError(m: Member, crc: number, start: number): CorruptError {
+  return new CorruptError(
+    `npz: member ${JSON.stringify(m.name)}: CRC-32 is 0x${crc.toString(16)}, the directory says 0x${m.crc.toString(16)}`,
+    { offset: start },
+    "ERR_CHECKSUM",
+  );
+}
+
+/** Decodes one member under its key (the name without `.npy`), prefixing errors with its name. */
+function addMember(out: Record<string, NDArray>, m: Member, decode: () => NDArray): void {
+  const key = m.name.endsWith(".npy") ? m.name.slice(0, -4) : m.name;
+  if (Object.hasOwn(out, key)) throw new CorruptError(`npz: two members are named ${JSON.stringify(key)}`);
+  try {
+    out[key] = decode();
+  } catch (err) {
+    if (!isNdpackError(err)) throw err;
+    if (err.code === "ERR_BAD_MAGIC") {
+      throw new NdpackError("ERR_UNSUPPORTED_FORMAT", `npz: member ${JSON.stringify(m.name)} is not a .npy file`, { cause: err });
     }
-    const key = m.name.endsWith(".npy") ? m.name.slice(0, -4) : m.name;
-    if (Object.hasOwn(out, key)) throw new CorruptError(`npz: two members are named ${JSON.stringify(key)}`);
-    try {
-      out[key] = readNpy(raw);
-    } catch (err) {
-      if (!isNdpackError(err)) throw err;
-      if (err.code === "ERR_BAD_MAGIC") {
-        throw new NdpackError("ERR_UNSUPPORTED_FORMAT", `npz: member ${JSON.stringify(m.name)} is not a .npy file`, { cause: err });
-      }
-      // The CRC matched, so a short member is corrupt, not a cut-short archive.
-      const code = err.code === "ERR_TRUNCATED" ? "ERR_CORRUPT" : err.code;
-      throw new NdpackError(code, `npz member ${JSON.stringify(m.name)}: ${err.message}`, { cause: err });
-    }
+    if (err.code === "ERR_CHECKSUM" || err.message.startsWith("npz")) throw err;
+    // The member's size is known, so a short .npy inside it is corrupt, not a cut-short archive.
+    const code = err.code === "ERR_TRUNCATED" ? "ERR_CORRUPT" : err.code;
+    throw new NdpackError(code, `npz member ${JSON.stringify(m.name)}: ${err.message}`, { cause: err });
   }
-  return out;
 }
 
 /**
- * Loads a `.npz` archive: the file is memory-mapped when the optional mmap addon is available
- * (and the file is under 4 GiB), otherwise read whole with positioned reads; then as
- * {@link readNpz}. The arrays returned never alias the file. Archives over 4 GiB (2^32 bytes,
- * the largest Node buffer) are refused with `ERR_LIMIT`; `saveNpz` can write them.
+ * Receives a member's `.npy` bytes in pieces and writes the elements straight into the array:
+ * no buffer of the whole member, so members over 4 GiB load (up to the typed-array limits).
+ */
+class NpyStream {
+  private head = new Uint8Array(0);
+  private header: NpyHeader | undefined;
+  private arr: TypedArray | undefined;
+  private pieces: Uint8Array[] = [];
+  private piece = 0;
+  private pieceAt = 0;
+  private written = 0;
+  crc = 0;
+  /** The first decoding error; later bytes still go into the CRC, which is checked first. */
+  failure: unknown;
+
+  /** @param usize the member's declared size: the data must fit in it before allocation. */
+  constructor(private readonly name: string, private readonly usize: number) {}
+
+  write(chunk: Uint8Array): void {
+    this.crc = crc32Update(this.crc, chunk);
+    if (this.failure !== undefined) return;
+    try {
+      this.decode(chunk);
+    } catch (err) {
+      this.failure = err;
+    }
+  }
+
+  private decode(chunk: Uint8Array): void {
+    if (!this.header) {
+      const head = new Uint8Array(this.head.length + chunk.length);
+      head.set(this.head);
+      head.set(chunk, this.head.length);
+      this.head = head;
+      let h: NpyHeader;
+      try {
+        h = parseNpyHeader(head);
+      } catch (err) {
+        if (isNdpackError(err, "ERR_TRUNCATED") && head.length < 12 + NPY_MAX_HEADER_BYTES) return;
+        throw err;
+      }
+      if (h.dataOffset + h.dataBytes > this.usize) {
+        throw new CorruptError(
+          `npz member ${JSON.stringify(this.name)}: shape [${h.shape.join(", ")}] of ${h.descr} needs ${h.dataBytes} bytes of data at offset ${h.dataOffset}, the member holds ${this.usize}`,
+        );
+      }
+      this.header = h;
+      this.arr = allocate(h.dtype, h.size);
+      this.pieces = byteChunks(this.arr);
+      this.head = new Uint8Array(0);
+      this.data(head.subarray(this.header.dataOffset));
+      return;
+    }
+    this.data(chunk);
+  }
+
+  private data(chunk: Uint8Array): void {
+    const h = this.header!;
+    let at = 0;
+    while (at < chunk.length && this.written < h.dataBytes) {
+      const dst = this.pieces[this.piece]!;
+      const n = Math.min(chunk.length - at, dst.length - this.pieceAt, h.dataBytes - this.written);
+      dst.set(chunk.subarray(at, at + n), this.pieceAt);
+      at += n;
+      this.pieceAt += n;
+      this.written += n;
+      if (this.pieceAt === dst.length) {
+        this.piece++;
+        this.pieceAt = 0;
+      }
+    }
+    // Bytes after the data are ignored, as numpy ignores them (they still count in the CRC).
+  }
+
+  end(): NDArray {
+    if (this.failure !== undefined) throw this.failure;
+    if (!this.header) {
+      if (this.head.length < 6 || NPY_MAGIC.some((x, i) => this.head[i] !== x)) parseNpyHeader(this.head); // throws the precise error
+      throw new CorruptError(`npz member ${JSON.stringify(this.name)}: ends inside its .npy header`);
+    }
+    const h = this.header;
+    if (this.written < h.dataBytes) {
+      throw new CorruptError(`npz member ${JSON.stringify(this.name)}: shape [${h.shape.join(", ")}] of ${h.descr} needs ${h.dataBytes} bytes of data, the member holds ${this.written}`);
+    }
+    let arr = this.arr!;
+    if (h.bigEndian) swapInPlace(arr, DTYPES[h.dtype].itemsize);
+    if (h.fortranOrder) arr = fortranToC(arr, h.shape, h.dtype);
+    return new NDArray(arr, h.shape, h.dtype);
+  }
+}
+
+/**
+ * Loads a `.npz` archive from a file with positioned reads: the central directory, then each
+ * member in 16 MiB pieces (inflated on the fly when compressed) straight into its array, so
+ * neither the archive nor a member is ever held whole. Archives and members over 4 GiB load
+ * (ZIP64), within the limits of `options` and of typed arrays (2^32 elements).
  * @param path the archive
  * @param options size limits
- * @returns arrays by name
- * @throws NdpackError `ERR_IO` when the file cannot be read; `ERR_LIMIT` for an archive over
- *   4 GiB; otherwise as {@link readNpz}
+ * @returns arrays by name, owning their memory
+ * @throws NdpackError `ERR_IO` when the file cannot be read; otherwise as {@link readNpz}
  * @example
  * const arrays = loadNpz("bundle.npz");
  */
 export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<string, NDArray> {
   const fd = openRead(path);
-  let bytes: Uint8Array;
   try {
-    const size = fileSize(fd, path);
-    const mapped = mapRange(fd, 0, size);
-    if (mapped) {
-      bytes = mapped.bytes;
-    } else {
-      if (size > 2 ** 32) {
-        throw new LimitError(`${path}: archive of ${size} bytes; loadNpz reads archives whole and a Node buffer holds at most 2^32 bytes`);
-      }
-      try {
-        bytes = Buffer.allocUnsafeSlow(size);
-      } catch (err) {
-        throw new LimitError(`${path}: cannot allocate ${size} bytes`, { cause: err });
-      }
-      readExactSync(fd, bytes, 0, size, 0, path);
+    const src = fileSource(fd, fileSize(fd, path), path);
+    const out: Record<string, NDArray> = {};
+    const STEP = 16 << 20;
+    let buf: Uint8Array | undefined;
+    for (const { m, start } of planMembers(src, options)) {
+      addMember(out, m, () => {
+        const sink = new NpyStream(m.name, m.usize);
+        let produced = 0;
+        let done = m.method === 0;
+        const inf = m.method === 8
+          ? new Inflate((chunk, final) => {
+            produced += chunk.length;
+            if (produced > m.usize) throw new CorruptError(`npz: member ${JSON.stringify(m.name)} inflates past its declared ${m.usize} bytes`);
+            sink.write(chunk);
+            if (final) done = true;
+          })
+          : undefined;
+        buf ??= new Uint8Array(Math.min(STEP, Math.max(1, m.csize)));
+        for (let at = 0; at < m.csize || (inf && at === 0 && m.csize === 0); ) {
+          const n = Math.min(buf.length, m.csize - at);
+          const piece = buf.subarray(0, n);
+          readExactSync(fd, piece, 0, n, start + at, path);
+          at += n;
+          if (!inf) {
+            sink.write(piece);
+            continue;
+          }
+          try {
+            // Small pushes: one push cannot produce much more than the bytes still expected.
+            for (let i = 0; i < n; ) {
+              const step = Math.min(1 << 20, Math.max(1024, Math.floor((m.usize - produced) / MAX_DEFLATE_RATIO)));
+              const j = Math.min(i + step, n);
+              inf.push(piece.subarray(i, j), at === m.csize && j === n);
+              i = j;
+            }
+            if (n === 0) inf.push(piece, true);
+          } catch (err) {
+            if (isNdpackError(err)) throw err;
+            throw new CorruptError(`npz: member ${JSON.stringify(m.name)}: bad deflate data (${(err as Error).message})`, { cause: err });
+          }
+        }
+        if (!done || (inf && produced !== m.usize)) {
+          throw new CorruptError(`npz: member ${JSON.stringify(m.name)} inflates to ${produced} bytes, its header declares ${m.usize}`);
+        }
+        if ((sink.crc >>> 0) !== m.crc) throw crcError(m, sink.crc >>> 0, start);
+        return sink.end();
+      });
     }
+    return out;
   } finally {
     fs.closeSync(fd);
   }
-  return readNpz(bytes, options);
 }
 
 // ---------------------------------------------------------------------------------------------

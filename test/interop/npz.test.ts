@@ -147,6 +147,34 @@ describe("hostile npz input", () => {
     fs.writeFileSync(path.join(dir, "cut.npz"), bytes.subarray(0, 500));
     expect(codeOf(() => loadNpz(path.join(dir, "cut.npz")))).toBe("ERR_TRUNCATED");
   });
+  it("loadNpz (streaming from the file) agrees with readNpz on every prefix and on mutations", () => {
+    const dir = tmpDir();
+    const f = path.join(dir, "m.npz");
+    const outcome = (fn: () => Record<string, NDArray>): string => {
+      try {
+        return JSON.stringify(Object.entries(fn()).map(([k, a]) => [k, a.dtype, a.shape, sha256(a)]));
+      } catch (err) {
+        return (err as { code?: string }).code ?? `not an NdpackError: ${String(err)}`;
+      }
+    };
+    for (const file of ["bundle.npz", "bundle_compressed.npz"]) {
+      const bytes = new Uint8Array(fs.readFileSync(path.join(NUMPY, file)));
+      for (let n = 0; n < bytes.length; n += 7) {
+        fs.writeFileSync(f, bytes.subarray(0, n));
+        expect(["ERR_TRUNCATED", "ERR_CORRUPT"], `${file} cut at ${n}`).toContain(outcome(() => loadNpz(f)));
+      }
+      let x = 11;
+      for (let t = 0; t < 300; t++) {
+        const m = bytes.slice();
+        x = (x * 1103515245 + 12345) >>> 0;
+        m[x % m.length] = (x >>> 16) & 0xff;
+        fs.writeFileSync(f, m);
+        const fromFile = outcome(() => loadNpz(f));
+        expect(fromFile).not.toMatch(/^not an NdpackError/);
+        expect(fromFile, `${file} mutated at ${x % m.length}`).toBe(outcome(() => readNpz(m)));
+      }
+    }
+  });
   it("CRC mismatches are ERR_CHECKSUM", () => {
     expect(codeOf(() => readNpz(handZip("a.npy", writeNpy(sample("uint8", [3], 1)), { crc: 1234 })))).toBe("ERR_CHECKSUM");
   });
