@@ -3,7 +3,8 @@
  * files with memory-mapped reload. The browser entry (`browser.ts`) has the same API minus files.
  */
 export { decode, encode, type DecodeOptions, type EncodeOptions } from "./api.js";
-export { dump, dumpSync, load, loadInfo, loadSync, type DumpInfo, type LoadInfo, type LoadOptions } from "./io/file.js";
+export { dump, dumpSync, load, loadInfo, loadSync, type DumpInfo, type DumpOptions, type LoadInfo, type LoadOptions } from "./io/file.js";
+export * from "./interop/index.js";
 export {
   CorruptError,
   isNdpackError,

@@ -20,7 +20,7 @@ import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } 
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, swapInPlace } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
 export interface ReadNpzOptions {

@@ -17,7 +17,7 @@ import { NdpackError, TruncatedError, CorruptError, LimitError } from "../errors
 import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Largest JSON header accepted, in bytes (the reference's `MAX_HEADER_SIZE`). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;

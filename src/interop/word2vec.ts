@@ -25,7 +25,7 @@ import * as fsp from "node:fs/promises";
 import { NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
 import { NDArray } from "../ndarray.js";
 import { assertNDArray } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, writeAll } from "../io/fsutil.js";
 import { mapRange } from "../io/mmap.js";
 
 /** Word vectors: `words[i]` is the word of row `i` of `vectors`. */

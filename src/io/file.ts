@@ -2,9 +2,8 @@
  * Files: `dump`/`dumpSync` write atomically (a temporary file in the same folder, renamed over
  * the target), `load`/`loadSync` read with positioned reads or memory-map uncompressed segments.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import {
   decodeChunked,
   decodeContainer,
@@ -22,6 +21,7 @@ import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { WINDOW_BYTES } from "../segment/pipeline.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
@@ -38,6 +38,12 @@ export interface DumpInfo {
   rawBytes: number;
   /** Bytes the array data takes in the file. */
   storedBytes: number;
+}
+
+/** Options of `dump` and `dumpSync`. */
+export interface DumpOptions extends EncodeOptions {
+  /** Flush the data to disk before the rename (slower; survives a power loss). Default false. */
+  fsync?: boolean;
 }
 
 /** Options of `load` and `loadSync`. */
@@ -71,10 +77,6 @@ export function loadInfo(value: unknown): LoadInfo | undefined {
   return typeof value === "object" && value !== null ? infos.get(value) : undefined;
 }
 
-function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
-}
-
 function summarize(path: string, info: ContainerInfo): DumpInfo {
   let rawBytes = 0;
   let storedBytes = 0;
@@ -94,47 +96,25 @@ function summarize(path: string, info: ContainerInfo): DumpInfo {
  * @example
  * dumpSync({ words, vectors: new NDArray(matrix, [n, 100]) }, "glove.ndpack");
  */
-export function dumpSync(value: unknown, path: string, options: EncodeOptions = {}): DumpInfo {
+export function dumpSync(value: unknown, path: string, options: DumpOptions = {}): DumpInfo {
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
-  const tmp = tempPath(path);
-  let fd: number;
-  try {
-    fd = openSync(tmp, "wx");
-  } catch (e) {
-    throw ioError("cannot create", tmp, e);
-  }
   const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
-  try {
-    for (const piece of writeContainer(graph, seg, info, options.onProgress)) writeAllSync(fd, piece, tmp);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw isNdpackError(e) ? e : ioError("cannot write", path, e);
-  }
+  atomicWriteSync(
+    path,
+    (fd) => {
+      for (const piece of writeContainer(graph, seg, info, options.onProgress)) writeAll(fd, piece, path);
+    },
+    options,
+  );
   return summarize(path, info);
 }
 
-function writeAllSync(fd: number, piece: Uint8Array, path: string): void {
-  for (let at = 0; at < piece.length; ) {
-    const n = writeSync(fd, piece, at, Math.min(piece.length - at, WINDOW_BYTES));
-    if (n <= 0) throw ioError("cannot write", path, new Error("write returned 0 bytes"));
-    at += n;
-  }
-}
-
 /** Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread. */
-export async function dump(value: unknown, path: string, options: EncodeOptions = {}): Promise<DumpInfo> {
+export async function dump(value: unknown, path: string, options: DumpOptions = {}): Promise<DumpInfo> {
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
-  const tmp = tempPath(path);
+  const tmp = tempPathFor(path);
   let handle;
   try {
     handle = await open(tmp, "wx");
@@ -150,6 +130,7 @@ export async function dump(value: unknown, path: string, options: EncodeOptions 
         at += bytesWritten;
       }
     }
+    if (options.fsync) await handle.sync();
     await handle.close();
     handle = undefined;
     await rename(tmp, path);
@@ -167,7 +148,7 @@ function fileSource(fd: number, size: number, path: string): ByteSource {
     size,
     read(offset, length) {
       const out = new Uint8Array(length);
-      readFullySync(fd, out, offset, path);
+      readExactSync(fd, out, 0, length, offset, path);
       return out;
     },
   };
@@ -186,29 +167,11 @@ function fileSource(fd: number, size: number, path: string): ByteSource {
  * const container = withFileSource("glove.ndpack", readContainer);
  */
 export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
-  let fd: number;
+  const fd = openRead(path);
   try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw ioError("cannot open", path, e);
-  }
-  try {
-    return fn(fileSource(fd, fstatSync(fd).size, path));
+    return fn(fileSource(fd, fileSize(fd, path), path));
   } finally {
     closeSync(fd);
-  }
-}
-
-function readFullySync(fd: number, into: Uint8Array, position: number, path: string): void {
-  for (let at = 0; at < into.length; ) {
-    let n: number;
-    try {
-      n = readSync(fd, into, at, Math.min(into.length - at, WINDOW_BYTES), position + at);
-    } catch (e) {
-      throw ioError("cannot read", path, e);
-    }
-    if (n === 0) throw new TruncatedError(`${path}: file ended at ${position + at} bytes while reading ${into.length} bytes at ${position}`);
-    at += n;
   }
 }
 
@@ -241,15 +204,9 @@ function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): Pr
  * const { words, vectors } = loadSync("glove.ndpack", { mmap: true }) as Glove;
  */
 export function loadSync(path: string, options: LoadOptions = {}): unknown {
-  let fd: number;
+  const fd = openRead(path);
   try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw ioError("cannot open", path, e);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const src = fileSource(fd, size, path);
+    const src = fileSource(fd, fileSize(fd, path), path);
     const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
     const value = decodeFrom(src, options, (d, i, kernels, verify): PreparedSegment => {
       if (!isMappable(d)) {
@@ -263,7 +220,8 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
       info.readSegments++;
       const out = new ArrayBuffer(d.storedBytes);
       for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
-        readFullySync(fd, new Uint8Array(out, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at, path);
+        const n = Math.min(WINDOW_BYTES, d.storedBytes - at);
+        readExactSync(fd, new Uint8Array(out, at, n), 0, n, d.offset + at, path);
       }
       return { buffer: out, byteOffset: 0, byteLength: d.storedBytes };
     });
