@@ -128,7 +128,7 @@ export function formatFromPath(path: string): ConvertFormat {
   throw new NdpackError(
     "ERR_INVALID_ARGUMENT",
     `cannot tell the format of ${JSON.stringify(path)} from its extension; known: ${EXTENSIONS.map(([e]) => e).join(", ")} ` +
-      `(or name it: ${CONVERT_FORMATS.join(", ")})`,
+      `(or give the format with formatIn/formatOut, --format-in/--format-out: ${CONVERT_FORMATS.join(", ")})`,
   );
 }
 
