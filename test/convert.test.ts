@@ -1,8 +1,9 @@
 /**
  * `convert` and `ndpack convert`: real round trips through files written by numpy and gensim,
- * through the library function and through the built bin in a child process.
+ * through the library function and through the built bin in a child process (built once per
+ * run by test/helpers/build.ts).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -50,10 +51,6 @@ function expectSameArray(a: unknown, b: NDArray): void {
   expect(x.shape).toEqual(b.shape);
   expect(sha256(x)).toBe(sha256(b));
 }
-
-beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
-});
 
 describe(".npy <-> .ndpack: the graph is the NDArray", () => {
   const manifest = readManifest(join(NUMPY, "manifest.json"));
