@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,7 +24,6 @@ const graph = () => ({
 });
 
 beforeAll(() => {
-  execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   dir = mkdtempSync(join(tmpdir(), "ndpack-cli-"));
   dumpSync(graph(), join(dir, "checked.ndpack"), { checksum: true, chunkBytes: 4096 });
   dumpSync(graph(), join(dir, "raw.ndpack"));

@@ -19,3 +19,7 @@ export {
   formatFloat32, WORD2VEC_CHUNK_BYTES, WORD2VEC_MAX_WORD_BYTES, type WordVectors, type ReadWord2vecOptions,
   type WriteWord2vecOptions,
 } from "./word2vec.js";
+export {
+  convert, formatFromPath, CONVERT_FORMATS, SAFETENSORS_METADATA_KEY, type ConvertFormat, type ConvertOptions,
+  type ConvertInfo,
+} from "./convert.js";
