@@ -172,3 +172,12 @@ export function swapInPlace(data: TypedArray, itemsize: number): void {
     }
   }
 }
+
+/**
+ * Sets `obj[key] = value` as an own data property, also for a key named `__proto__` (which an
+ * assignment would turn into a prototype change): names in foreign files are data.
+ */
+export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === "__proto__") Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
+}

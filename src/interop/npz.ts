@@ -19,7 +19,7 @@ import { Deflate, Inflate } from "fflate";
 import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
-import { allocate, assertNDArray, byteChunks, fortranToC, swapInPlace } from "./common.js";
+import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
@@ -364,7 +364,7 @@ function addMember(out: Record<string, NDArray>, m: Member, decode: () => NDArra
   const key = m.name.endsWith(".npy") ? m.name.slice(0, -4) : m.name;
   if (Object.hasOwn(out, key)) throw new CorruptError(`npz: two members are named ${JSON.stringify(key)}`);
   try {
-    out[key] = decode();
+    setOwn(out, key, decode());
   } catch (err) {
     if (!isNdpackError(err)) throw err;
     if (err.code === "ERR_BAD_MAGIC") {

@@ -16,7 +16,7 @@ import * as fs from "node:fs";
 import { NdpackError, TruncatedError, CorruptError, LimitError } from "../errors.js";
 import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
-import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian } from "./common.js";
+import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian, setOwn } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Largest JSON header accepted, in bytes (the reference's `MAX_HEADER_SIZE`). */
@@ -75,7 +75,7 @@ function parseHeader(json: Uint8Array, dataBytes: number): { entries: Entry[]; m
       if (typeof v !== "object" || v === null || Array.isArray(v)) throw new CorruptError("safetensors: __metadata__ is not an object", { offset: 8 });
       for (const [k, s] of Object.entries(v as Record<string, unknown>)) {
         if (typeof s !== "string") throw new CorruptError(`safetensors: __metadata__[${JSON.stringify(k)}] is not a string`, { offset: 8 });
-        metadata[k] = s;
+        setOwn(metadata, k, s);
       }
       continue;
     }
@@ -155,7 +155,7 @@ export function readSafetensors(bytes: Uint8Array): Safetensors {
   const tensors: Record<string, NDArray> = {};
   for (const e of entries) {
     const data = fromLittleEndian(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype, (e.end - e.begin) / DTYPES[e.dtype].itemsize, false);
-    tensors[e.name] = new NDArray(data, e.shape, e.dtype);
+    setOwn(tensors, e.name, new NDArray(data, e.shape, e.dtype));
   }
   return { tensors, metadata };
 }
@@ -185,7 +185,7 @@ function layout(tensors: Record<string, NDArray>, metadata: Record<string, strin
   const order: NDArray[] = [];
   for (const name of names) {
     const t = tensors[name]!;
-    head[name] = { dtype: TO_ST[t.dtype], shape: t.shape, data_offsets: [at, at + t.data.byteLength] };
+    setOwn(head, name, { dtype: TO_ST[t.dtype], shape: t.shape, data_offsets: [at, at + t.data.byteLength] });
     at += t.data.byteLength;
     order.push(t);
   }
@@ -281,7 +281,7 @@ export function loadSafetensors(path: string, options: LoadSafetensorsOptions = 
           at += piece.length;
         }
       }
-      tensors[e.name] = new NDArray(data, e.shape, e.dtype);
+      setOwn(tensors, e.name, new NDArray(data, e.shape, e.dtype));
     }
     return { tensors, metadata };
   } finally {
