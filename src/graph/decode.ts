@@ -50,6 +50,10 @@ export const DEFAULT_DECODE_LIMITS = {
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 const SHORT_STRING_MAX = 32;
+/** OBJECTs with 1 to this many keys define record shapes (docs/FORMAT.md, "Records"). */
+const RECORD_MAX_KEYS = 64;
+/** At most this many record shapes per manifest. */
+const MAX_SHAPES = 8192;
 /** Marks an id whose object is not built yet (a class instance, an NDArray, a RegExp). */
 const PENDING = Symbol("pending");
 
@@ -62,6 +66,8 @@ class Decoder {
   private readonly shapes: string[][] = [];
   private readonly buffers: SegmentBytes[] = [];
   private objects = 0;
+  /** A SHARE mark was read: the next object created gets the next reference number. */
+  private share = false;
   private readonly maxDepth: number;
   private readonly maxStringBytes: number;
   private readonly maxArrayLength: number;
@@ -138,16 +144,38 @@ class Decoder {
     return n;
   }
 
-  /** Registers a new object for back-references. */
+  /** Counts a new object, and registers it for back-references if a SHARE mark precedes it. */
   private add(o: unknown): void {
     if (++this.objects > this.maxObjects) this.limit(`more than maxObjects ${this.maxObjects} objects`);
-    this.refs.push(o);
+    if (this.share) {
+      this.share = false;
+      this.refs.push(o);
+    }
   }
 
-  /** Reserves an id for an object built after its children. */
+  /** As `add`, for an object built after its children: returns its reference number or -1. */
   private reserve(): number {
+    const shared = this.share;
     this.add(PENDING);
-    return this.refs.length - 1;
+    return shared ? this.refs.length - 1 : -1;
+  }
+
+  /** Fills a reserved reference number. */
+  private fill<T>(id: number, o: T): T {
+    if (id >= 0) this.refs[id] = o;
+    return o;
+  }
+
+  /** A SHARE mark: the next value must be an object. */
+  private shareNext(): unknown {
+    if (this.share) this.corrupt("two SHARE marks in a row");
+    this.share = true;
+    const v = this.value();
+    if (this.share) {
+      this.pos--;
+      this.corrupt("a SHARE mark before a value that is not an object");
+    }
+    return v;
   }
 
   private enter(): void {
@@ -186,7 +214,7 @@ class Decoder {
         return this.utf16();
       case Tag.STRING_LIST: {
         const id = this.reserve();
-        return (this.refs[id] = this.stringList());
+        return this.fill(id, this.stringList());
       }
       case Tag.ARRAY:
         return this.array();
@@ -195,15 +223,15 @@ class Decoder {
       case Tag.ARRAY_PROPS:
         return this.arrayProps();
       case Tag.OBJECT:
-        return this.object({});
+        return this.object({}, true);
       case Tag.NULL_PROTO_OBJECT:
-        return this.object(Object.create(null) as Record<string, unknown>);
-      case Tag.RECORD_DEF:
-        return this.recordDef();
+        return this.object(Object.create(null) as Record<string, unknown>, false);
       case Tag.RECORD:
         return this.record();
       case Tag.REF:
         return this.ref();
+      case Tag.SHARE:
+        return this.shareNext();
       case Tag.MAP:
         return this.map();
       case Tag.SET:
@@ -449,27 +477,23 @@ class Decoder {
     return a;
   }
 
-  private object(out: Record<string, unknown>): Record<string, unknown> {
+  private object(out: Record<string, unknown>, defines: boolean): Record<string, unknown> {
     this.enter();
     const n = this.count("an object", 3);
     this.add(out);
+    // An OBJECT of 1 to 64 keys defines the next record shape once its pairs are read.
+    const keys = defines && n > 0 && n <= RECORD_MAX_KEYS && this.shapes.length < MAX_SHAPES ? new Array<string>(n) : undefined;
     for (let i = 0; i < n; i++) {
       const key = this.key("an object key");
+      if (keys !== undefined) keys[i] = key;
       const v = this.value();
       // "__proto__" must become an own property, never a prototype change.
       if (key === "__proto__") defineData(out, key, v);
       else out[key] = v;
     }
+    if (keys !== undefined) this.shapes.push(keys);
     this.depth--;
     return out;
-  }
-
-  private recordDef(): Record<string, unknown> {
-    const n = this.count("a record shape", 3);
-    const keys = new Array<string>(n);
-    for (let i = 0; i < n; i++) keys[i] = this.key("a record key");
-    this.shapes.push(keys);
-    return this.recordValues(keys);
   }
 
   private record(): Record<string, unknown> {
@@ -504,12 +528,12 @@ class Decoder {
     const id = this.varint();
     if (id >= this.refs.length) {
       this.pos = at;
-      return this.corrupt(`reference to object ${id}; ${this.refs.length} decoded so far`);
+      return this.corrupt(`reference ${id}; ${this.refs.length} shared objects decoded so far`);
     }
     const v = this.refs[id];
     if (v === PENDING) {
       this.pos = at;
-      return this.corrupt(`reference to object ${id} before it is complete`);
+      return this.corrupt(`reference ${id} to an object that is not complete yet`);
     }
     return v;
   }
@@ -547,7 +571,7 @@ class Decoder {
     } catch {
       return this.corrupt(`invalid RegExp /${source.slice(0, 100)}/${flags.slice(0, 20)}`);
     }
-    this.refs[id] = r;
+    this.fill(id, r);
     this.enter();
     r.lastIndex = this.value() as number;
     this.depth--;
@@ -594,8 +618,7 @@ class Decoder {
         cause: e,
       });
     }
-    this.refs[id] = instance;
-    return instance;
+    return this.fill(id, instance);
   }
 
   // ---- arrays of bytes ----------------------------------------------------------------------
@@ -707,7 +730,12 @@ class Decoder {
     } catch {
       return this.corrupt(`shape [${shape.join(", ")}] is too large`);
     }
-    const tag = this.u8();
+    let tag = this.u8();
+    if (tag === Tag.SHARE) {
+      this.share = true;
+      tag = this.u8();
+      if (tag === Tag.REF) this.corrupt("a SHARE mark before a REF");
+    }
     let data: unknown;
     if (tag === Tag.TYPED_INLINE || tag === Tag.TYPED_SEGMENT) {
       data = this.typed(tag, dt.array);
@@ -718,9 +746,7 @@ class Decoder {
     if (!(data instanceof dt.array) || (data as TypedArray).constructor !== dt.array) this.corrupt(`${dt.name} array data is not a ${dt.array.name}`);
     const t = data as TypedArray;
     if (t.length !== size) this.corrupt(`${dt.name} array of shape [${shape.join(", ")}] needs ${size} elements, its data has ${t.length}`);
-    const nd = new NDArray(t, shape, dt.name);
-    this.refs[id] = nd;
-    return nd;
+    return this.fill(id, new NDArray(t, shape, dt.name));
   }
 }
 

@@ -67,9 +67,9 @@ export const DEFAULT_SEGMENT_THRESHOLD_BYTES = 4096;
 export const DEFAULT_MAX_DEPTH = 1000;
 /** Arrays of at least this many strings, all well-formed, are stored as one STRING_LIST. */
 const STRING_LIST_MIN = 8;
-/** Objects with more keys than this are not made records (they are usually dictionaries). */
+/** OBJECTs with 1 to this many keys define record shapes (docs/FORMAT.md, "Records"). */
 const RECORD_MAX_KEYS = 64;
-/** At most this many record shapes per manifest; later new shapes are written as OBJECT. */
+/** At most this many record shapes per manifest (docs/FORMAT.md, "Records"). */
 const MAX_SHAPES = 8192;
 /** Arrays this long or longer are sampled for holes to choose the sparse encoding. */
 const SPARSE_SAMPLE = 1024;
@@ -106,10 +106,20 @@ interface ShapeNode {
   next: Map<string, ShapeNode> | undefined;
 }
 
+/** A back-reference whose number is known only at the end (numbers follow SHARE marks in stream order). */
+interface PendingRef {
+  pos: number;
+  seq: number;
+  /** Id of the object referred to. */
+  target: number;
+}
+
 /** A typed array, DataView or ArrayBuffer whose encoding waits until every view of its buffer is known. */
 interface Pending {
   /** Where in the main stream its encoding goes. */
   pos: number;
+  /** Order among insertions at the same position (the object's id). */
+  seq: number;
   /** 0 typed array or DataView, 1 ArrayBuffer value, 2 NDArray payload (no class byte). */
   kind: 0 | 1 | 2;
   /** Class code (0 DataView) for views. */
@@ -143,8 +153,14 @@ class Encoder {
   private readonly maxDepth: number;
   private readonly classes: ClassRegistry | undefined;
   private readonly plainClasses: boolean;
+  /** Object to id (ids count every object met, in stream order). */
   private readonly ids: Map<object, number> | undefined;
   private nextId = 0;
+  /** Manifest position where object `id` starts. */
+  private readonly starts: number[] = [];
+  /** Ids of objects referred to more than once: they get a SHARE mark. */
+  private readonly shared = new Set<number>();
+  private readonly refs: PendingRef[] = [];
   /** Keys of the current path; entry d is the key under which the value at depth d + 1 sits. */
   private readonly path: PathPart[] = [];
   private readonly shapes: ShapeNode = { id: -1, next: undefined };
@@ -352,24 +368,23 @@ class Encoder {
     this.pos += n;
   }
 
-  /** Registers `o` for back-references; returns true (after writing REF) if it was seen before. */
+  /**
+   * Registers `o` for back-references; returns true (after recording a REF) if it was seen
+   * before. A REF's number and its target's SHARE mark are written by `finish`.
+   */
   private seen(o: object): boolean {
     const ids = this.ids;
     if (ids === undefined) return false;
     const id = ids.get(o);
     if (id === undefined) {
       ids.set(o, this.nextId++);
+      this.starts.push(this.pos);
       return false;
     }
     if (this.inProgress.has(o)) this.fail("a registered class instance refers back to itself through its payload; payloads cannot hold cycles through their own instance");
-    this.byte(Tag.REF);
-    this.varint(id);
+    this.shared.add(id);
+    this.refs.push({ pos: this.pos, seq: this.nextId - 0.5, target: id });
     return true;
-  }
-
-  /** Counts an id without registering an object (values no one else can refer to). */
-  private anonymousId(): void {
-    if (this.ids !== undefined) this.nextId++;
   }
 
   private enter(): void {
@@ -479,29 +494,34 @@ class Encoder {
     const keys = Object.keys(o);
     const n = keys.length;
     if (n > RECORD_MAX_KEYS || n === 0) return this.keyedObjectWith(o, keys, Tag.OBJECT);
-    // Find the record shape of this key list in the trie of shapes.
-    let node = this.shapes;
-    for (let i = 0; i < n; i++) {
-      let next = node.next;
-      if (next === undefined) next = node.next = new Map();
+    // Find the record shape of this key list in the trie of shapes (adding nodes only while
+    // new shapes can still be defined).
+    const grow = this.shapeCount < MAX_SHAPES;
+    let node: ShapeNode | undefined = this.shapes;
+    for (let i = 0; i < n && node !== undefined; i++) {
+      let next: Map<string, ShapeNode> | undefined = node.next;
+      if (next === undefined) {
+        if (!grow) {
+          node = undefined;
+          break;
+        }
+        next = node.next = new Map();
+      }
       let child = next.get(keys[i]!);
-      if (child === undefined) {
+      if (child === undefined && grow) {
         child = { id: -1, next: undefined };
         next.set(keys[i]!, child);
       }
       node = child;
     }
-    if (node.id >= 0) {
-      this.byte(Tag.RECORD);
-      this.varint(node.id);
-    } else if (this.shapeCount < MAX_SHAPES) {
-      node.id = this.shapeCount++;
-      this.byte(Tag.RECORD_DEF);
-      this.varint(n);
-      for (let i = 0; i < n; i++) this.string(keys[i]!);
-    } else {
-      return this.keyedObjectWith(o, keys, Tag.OBJECT);
+    if (node === undefined || node.id < 0) {
+      // First object of its shape: an OBJECT, which defines the shape once its pairs are written.
+      this.keyedObjectWith(o, keys, Tag.OBJECT);
+      if (node !== undefined && this.shapeCount < MAX_SHAPES) node.id = this.shapeCount++;
+      return;
     }
+    this.byte(Tag.RECORD);
+    this.varint(node.id);
     this.enter();
     const d = this.depth - 1;
     const path = this.path;
@@ -647,7 +667,7 @@ class Encoder {
     if (kind === 1) g.whole = true;
     g.min = Math.min(g.min, byteOffset);
     g.max = Math.max(g.max, byteOffset + byteLength);
-    this.pending.push({ pos: this.pos, kind, code, byteOffset, byteLength, elementBytes, group: g, path: this.path.slice(0, this.depth) });
+    this.pending.push({ pos: this.pos, seq: this.nextId - 1, kind, code, byteOffset, byteLength, elementBytes, group: g, path: this.path.slice(0, this.depth) });
   }
 
   private arrayView(v: ArrayBufferView): void {
@@ -739,20 +759,36 @@ class Encoder {
 
   finish(): Uint8Array {
     const pending = this.pending;
-    if (pending.length === 0) return this.buf.slice(0, this.pos);
+    if (pending.length === 0 && this.refs.length === 0) return this.buf.slice(0, this.pos);
     // A getter may have detached a buffer after its view was met.
     for (const p of pending) {
       if (isDetached(p.group.buffer)) throw new PathError("its ArrayBuffer was detached (by a getter?) while the graph was being stored", false, formatPath(p.path));
     }
+    // Everything inserted into the main stream, in stream order: SHARE marks before the objects
+    // referred to again, arrays, and REFs. Ties at one position go by object id, then kind.
+    type Insert = { pos: number; seq: number; sub: number; item: Pending | PendingRef | number };
+    const inserts: Insert[] = [];
+    for (const id of this.shared) inserts.push({ pos: this.starts[id]!, seq: id, sub: 0, item: id });
+    for (const p of pending) inserts.push({ pos: p.pos, seq: p.seq, sub: 1, item: p });
+    for (const r of this.refs) inserts.push({ pos: r.pos, seq: r.seq, sub: 1, item: r });
+    inserts.sort((x, y) => x.pos - y.pos || x.seq - y.seq || x.sub - y.sub);
     const main = this.buf.subarray(0, this.pos);
     this.buf = new Uint8Array(Math.max(65536, main.length + 1024));
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
+    const numbers = new Map<number, number>();
     let at = 0;
-    for (const p of pending) {
-      this.bytes(main.subarray(at, p.pos));
-      at = p.pos;
-      this.writePending(p);
+    for (const ins of inserts) {
+      this.bytes(main.subarray(at, ins.pos));
+      at = ins.pos;
+      const item = ins.item;
+      if (typeof item === "number") {
+        this.byte(Tag.SHARE);
+        numbers.set(item, numbers.size);
+      } else if ("target" in item) {
+        this.byte(Tag.REF);
+        this.varint(numbers.get(item.target)!);
+      } else this.writePending(item);
     }
     this.bytes(main.subarray(at));
     return this.buf.slice(0, this.pos);

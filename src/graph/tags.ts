@@ -39,12 +39,12 @@ export const Tag = {
   DATAVIEW_SEGMENT: 0x17,
   /** u8 dtype code, varint rank, rank varint extents, then a TYPED_INLINE or TYPED_SEGMENT payload without its class byte. */
   NDARRAY: 0x18,
-  /** varint object id: the same object as the id-th object-creating value decoded so far (0-based). */
+  /** varint reference number: the same object as the one that followed the n-th SHARE mark (0-based). */
   REF: 0x19,
-  /** Defines the next record shape: varint key count n, n keys (string values), then n values. */
-  RECORD_DEF: 0x1a,
-  /** varint shape number, then one value per key of that shape. */
+  /** varint shape number (shapes are defined by OBJECTs of 1 to 64 keys, in the order they end), then one value per key of that shape. */
   RECORD: 0x1b,
+  /** Marks the next value, an object, as referred to again by REF; it gets the next reference number. */
+  SHARE: 0x1f,
   /** An object with a null prototype: as OBJECT. */
   NULL_PROTO_OBJECT: 0x1c,
   /** varint length, varint count, count (varint index, value) pairs with strictly increasing indices. */
