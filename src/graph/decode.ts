@@ -49,7 +49,9 @@ export const DEFAULT_DECODE_LIMITS = {
 } as const;
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
-const SHORT_STRING_MAX = 32;
+const SHORT_STRING_MAX = 64;
+/** Node's Buffer, when present: its latin1Slice makes short ASCII strings fastest. */
+const NodeBuffer = (globalThis as unknown as { Buffer?: { from(b: ArrayBufferLike, o: number, n: number): { latin1Slice(s: number, e: number): string } } }).Buffer;
 /** OBJECTs with 1 to this many keys define record shapes (docs/FORMAT.md, "Records"). */
 const RECORD_MAX_KEYS = 64;
 /** At most this many record shapes per manifest. */
@@ -66,6 +68,12 @@ class Decoder {
   private readonly shapes: string[][] = [];
   private readonly buffers: SegmentBytes[] = [];
   private objects = 0;
+  /** Scratch code units for short strings. */
+  private readonly codes: number[] = [];
+  /** The manifest as a Node Buffer, for latin1Slice; undefined elsewhere. */
+  private readonly latin1: { latin1Slice(s: number, e: number): string } | undefined;
+  /** Per record shape, an object with its keys (made once, then cloned). */
+  private readonly templates: (Record<string, unknown> | undefined)[] = [];
   /** A SHARE mark was read: the next object created gets the next reference number. */
   private share = false;
   private readonly maxDepth: number;
@@ -89,6 +97,8 @@ class Decoder {
     this.maxArrayLength = options.maxArrayLength ?? DEFAULT_DECODE_LIMITS.maxArrayLength;
     this.maxObjects = options.maxObjects ?? DEFAULT_DECODE_LIMITS.maxObjects;
     this.classes = options.classes;
+    this.latin1 = typeof NodeBuffer?.from === "function" ? NodeBuffer.from(buf.buffer, buf.byteOffset, buf.byteLength) : undefined;
+    if (this.latin1 !== undefined && typeof this.latin1.latin1Slice !== "function") this.latin1 = undefined;
   }
 
   done(): void {
@@ -329,35 +339,63 @@ class Decoder {
     const start = this.pos;
     this.pos += n;
     if (n > SHORT_STRING_MAX) return this.decodeUtf8(start, n);
-    // Short strings: an ASCII loop avoids TextDecoder's call overhead.
+    // Short strings: JavaScript beats TextDecoder's call overhead.
     const buf = this.buf;
-    if (n <= 8) {
-      if (n === 0) return "";
-      const end = start + n;
-      let allAscii = true;
-      for (let i = start; i < end; i++) if (buf[i]! >= 0x80) allAscii = false;
-      if (allAscii) {
-        switch (n) {
-          case 1: return String.fromCharCode(buf[start]!);
-          case 2: return String.fromCharCode(buf[start]!, buf[start + 1]!);
-          case 3: return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
-          case 4: return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
-          default: {
-            let out = "";
-            for (let i = start; i < end; i++) out += String.fromCharCode(buf[i]!);
-            return out;
-          }
-        }
-      }
-      return this.decodeUtf8(start, n);
+    const end = start + n;
+    let i = start;
+    while (i < end && buf[i]! < 0x80) i++;
+    if (i !== end) return this.shortUtf8(start, end);
+    switch (n) {
+      case 0: return "";
+      case 1: return String.fromCharCode(buf[start]!);
+      case 2: return String.fromCharCode(buf[start]!, buf[start + 1]!);
+      case 3: return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!);
+      case 4: return String.fromCharCode(buf[start]!, buf[start + 1]!, buf[start + 2]!, buf[start + 3]!);
     }
-    let out = "";
-    for (let i = start; i < start + n; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) return this.decodeUtf8(start, n);
-      out += String.fromCharCode(c);
+    if (this.latin1 !== undefined) return this.latin1.latin1Slice(start, end);
+    const codes = this.codes;
+    codes.length = n;
+    for (let j = 0; j < n; j++) codes[j] = buf[start + j]!;
+    return String.fromCharCode.apply(null, codes);
+  }
+
+  /** Validating UTF-8 decoding of a short string into UTF-16 code units. */
+  private shortUtf8(start: number, end: number): string {
+    const buf = this.buf;
+    const codes = this.codes;
+    let k = 0;
+    // Invalid input goes to the fatal decoder, which reports it.
+    let i = start;
+    while (i < end) {
+      const c = buf[i++]!;
+      if (c < 0x80) codes[k++] = c;
+      else if (c >= 0xc2 && c < 0xe0) {
+        const c1 = i < end ? buf[i]! : 0;
+        if ((c1 & 0xc0) !== 0x80) return this.decodeUtf8(start, end - start);
+        codes[k++] = ((c & 0x1f) << 6) | (c1 & 0x3f);
+        i += 1;
+      } else if (c >= 0xe0 && c < 0xf0) {
+        const c1 = i + 1 < end ? buf[i]! : 0;
+        const c2 = i + 1 < end ? buf[i + 1]! : 0;
+        if ((c1 & 0xc0) !== 0x80 || (c2 & 0xc0) !== 0x80) return this.decodeUtf8(start, end - start);
+        const cp = ((c & 0x0f) << 12) | ((c1 & 0x3f) << 6) | (c2 & 0x3f);
+        if (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) return this.decodeUtf8(start, end - start);
+        codes[k++] = cp;
+        i += 2;
+      } else if (c >= 0xf0 && c < 0xf5) {
+        const c1 = i + 2 < end ? buf[i]! : 0;
+        const c2 = i + 2 < end ? buf[i + 1]! : 0;
+        const c3 = i + 2 < end ? buf[i + 2]! : 0;
+        if ((c1 & 0xc0) !== 0x80 || (c2 & 0xc0) !== 0x80 || (c3 & 0xc0) !== 0x80) return this.decodeUtf8(start, end - start);
+        const cp = ((c & 0x07) << 18) | ((c1 & 0x3f) << 12) | ((c2 & 0x3f) << 6) | (c3 & 0x3f);
+        if (cp < 0x10000 || cp > 0x10ffff) return this.decodeUtf8(start, end - start);
+        codes[k++] = 0xd800 + ((cp - 0x10000) >> 10);
+        codes[k++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+        i += 3;
+      } else return this.decodeUtf8(start, end - start);
     }
-    return out;
+    codes.length = k;
+    return String.fromCharCode.apply(null, codes);
   }
 
   private decodeUtf8(start: number, n: number): string {
@@ -504,14 +542,14 @@ class Decoder {
       this.pos = at;
       return this.corrupt(`record shape ${id} used; ${this.shapes.length} defined`);
     }
-    return this.recordValues(keys);
-  }
-
-  private recordValues(keys: string[]): Record<string, unknown> {
     this.enter();
     const n = keys.length;
     this.need(n, "a record");
-    const out: Record<string, unknown> = {};
+    // Cloning a template made by JSON.parse gives every record its final hidden class at once
+    // (all properties in-object), instead of growing each object key by key.
+    let template = this.templates[id];
+    if (template === undefined) template = this.templates[id] = recordTemplate(keys);
+    const out: Record<string, unknown> = { ...template };
     this.add(out);
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
@@ -755,6 +793,13 @@ const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
 function isArrayIndex(k: string): boolean {
   const n = Number(k);
   return Number.isInteger(n) && n >= 0 && n < 4294967295 && String(n) === k;
+}
+
+/** An object with `keys` as own data properties (null values), in order; no prototype change for "__proto__". */
+function recordTemplate(keys: string[]): Record<string, unknown> {
+  let json = "{";
+  for (let i = 0; i < keys.length; i++) json += (i ? "," : "") + JSON.stringify(keys[i]) + ":null";
+  return JSON.parse(json + "}") as Record<string, unknown>;
 }
 
 function defineData(o: object, key: string, value: unknown): void {

@@ -145,6 +145,13 @@ describe("corrupt references, shapes, classes", () => {
     ["NDArray data REF to a non-typed-array", [Tag.ARRAY, 2, Tag.SHARE, Tag.ARRAY, 0, Tag.NDARRAY, 12, 1, 0, Tag.REF, 0]],
     ["trailing bytes", [Tag.NULL, Tag.NULL]],
     ["invalid UTF-8", [Tag.STRING, 2, 0xc3, 0x28]],
+    ["invalid UTF-8 at the end of a short string", [Tag.STRING, 2, 0x41, 0xff]],
+    ["overlong UTF-8", [Tag.STRING, 2, 0xc0, 0x80]],
+    ["UTF-8 of a surrogate", [Tag.STRING, 3, 0xed, 0xa0, 0x80]],
+    ["cut UTF-8 sequence", [Tag.STRING, 3, 0x41, 0xe2, 0x82]],
+    ["UTF-8 past U+10FFFF", [Tag.STRING, 4, 0xf4, 0x90, 0x80, 0x80]],
+    ["invalid UTF-8 in a long string", [Tag.STRING, 100, ...new Array(99).fill(0x41), 0xff]],
+    ["invalid UTF-8 in a record key", [Tag.OBJECT, 1, Tag.STRING, 1, 0xff, Tag.NULL]],
   ])("%s", (_, m) => {
     expect(code(m as number[])).toBe("ERR_CORRUPT");
   });
