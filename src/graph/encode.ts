@@ -153,8 +153,13 @@ class Encoder {
   private readonly maxDepth: number;
   private readonly classes: ClassRegistry | undefined;
   private readonly plainClasses: boolean;
-  /** Object to id (ids count every object met, in stream order). */
-  private readonly ids: Map<object, number> | undefined;
+  /**
+   * Objects met so far, in the order met (an object's id is its position). A Set until the
+   * first object is met twice, which is cheaper than a Map; then a Map from object to id.
+   */
+  private met: Set<object> | undefined;
+  private ids: Map<object, number> | undefined;
+  private readonly track: boolean;
   private nextId = 0;
   /** Manifest position where object `id` starts. */
   private readonly starts: number[] = [];
@@ -165,6 +170,9 @@ class Encoder {
   private readonly path: PathPart[] = [];
   private readonly shapes: ShapeNode = { id: -1, next: undefined };
   private shapeCount = 0;
+  /** Per depth, the key list and shape of the last record written there. */
+  private readonly lastKeys: (string[] | undefined)[] = [];
+  private readonly lastShape: number[] = [];
   private readonly pending: Pending[] = [];
   private readonly groups = new Map<ArrayBufferLike, BufferGroup>();
   /** Class instances whose payload is being encoded (a reference back to one is refused). */
@@ -178,11 +186,21 @@ class Encoder {
     if (options.unregisteredClass !== undefined && options.unregisteredClass !== "plain" && options.unregisteredClass !== "error") {
       throw new NdpackError("ERR_INVALID_ARGUMENT", `unregisteredClass must be "error" or "plain", got ${String(options.unregisteredClass)}`);
     }
-    this.ids = options.references === false ? undefined : new Map();
+    this.track = options.references !== false;
+    this.met = this.track ? new Set() : undefined;
     if (!(this.threshold >= 0)) throw new NdpackError("ERR_INVALID_ARGUMENT", `segmentThresholdBytes must be >= 0, got ${this.threshold}`);
     if (!(this.maxDepth >= 0)) throw new NdpackError("ERR_INVALID_ARGUMENT", `maxDepth must be >= 0, got ${this.maxDepth}`);
-    this.buf = new Uint8Array(65536);
+    // Reuse the last call's buffer (the manifest is copied out of it at the end), unless a
+    // registered class's encode function is encoding from inside another encode.
+    const scratch = spare;
+    spare = undefined;
+    this.buf = scratch ?? new Uint8Array(65536);
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Gives the buffer back for the next call (only moderately sized ones are kept). */
+  release(): void {
+    if (this.buf.length <= SPARE_MAX_BYTES && (spare === undefined || spare.length < this.buf.length)) spare = this.buf;
   }
 
   // ---- errors -------------------------------------------------------------------------------
@@ -373,6 +391,21 @@ class Encoder {
    * before. A REF's number and its target's SHARE mark are written by `finish`.
    */
   private seen(o: object): boolean {
+    const met = this.met;
+    if (met !== undefined) {
+      const n = met.size;
+      met.add(o);
+      if (met.size !== n) {
+        this.nextId++;
+        this.starts.push(this.pos);
+        return false;
+      }
+      // The first object met twice: from now on, a Map gives ids.
+      const ids = (this.ids = new Map());
+      let i = 0;
+      for (const x of met) ids.set(x, i++);
+      this.met = undefined;
+    }
     const ids = this.ids;
     if (ids === undefined) return false;
     const id = ids.get(o);
@@ -494,6 +527,14 @@ class Encoder {
     const keys = Object.keys(o);
     const n = keys.length;
     if (n > RECORD_MAX_KEYS || n === 0) return this.keyedObjectWith(o, keys, Tag.OBJECT);
+    // Objects at one depth often share a shape (rows of a table): try the last one first.
+    const depth = this.depth;
+    const lastKeys = this.lastKeys[depth];
+    if (lastKeys !== undefined && lastKeys.length === n) {
+      let i = 0;
+      while (i < n && lastKeys[i] === keys[i]) i++;
+      if (i === n) return this.record(o, keys, this.lastShape[depth]!);
+    }
     // Find the record shape of this key list in the trie of shapes (adding nodes only while
     // new shapes can still be defined).
     const grow = this.shapeCount < MAX_SHAPES;
@@ -520,8 +561,15 @@ class Encoder {
       if (node !== undefined && this.shapeCount < MAX_SHAPES) node.id = this.shapeCount++;
       return;
     }
+    this.lastKeys[depth] = keys;
+    this.lastShape[depth] = node.id;
+    this.record(o, keys, node.id);
+  }
+
+  private record(o: Record<string, unknown>, keys: string[], shape: number): void {
+    const n = keys.length;
     this.byte(Tag.RECORD);
-    this.varint(node.id);
+    this.varint(shape);
     this.enter();
     const d = this.depth - 1;
     const path = this.path;
@@ -796,6 +844,9 @@ class Encoder {
 }
 
 const SHORT_STRING_MAX = 42;
+/** Scratch buffers up to this size are kept between calls. */
+const SPARE_MAX_BYTES = 64 * 1024 * 1024;
+let spare: Uint8Array | undefined;
 
 /** True when `buffer` is detached. */
 function isDetached(buffer: ArrayBufferLike): boolean {
@@ -861,6 +912,7 @@ export function encodeGraph(value: unknown, options: GraphEncodeOptions = {}): E
   try {
     enc.value(value);
     manifest = enc.finish();
+    enc.release();
   } catch (e) {
     if (e instanceof PathError) {
       if (e.limit) throw new LimitError(`${e.path}: ${e.reason}`, { path: e.path });
