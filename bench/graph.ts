@@ -3,7 +3,7 @@
  * seeded records, about 10 MB as JSON) encoded and decoded by ndpack and its peers, interleaved
  * in one process, with warm-up, reporting medians and ratios measured in the same run.
  *
- *   npx tsc -p tsconfig.json && node --expose-gc dist/bench/graph.js [--rounds 15] [--records 50000]
+ *   npx tsc -p tsconfig.json && node --expose-gc dist/bench/graph.js [--rounds 15] [--records 50000] [--arrays [--glove]]
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -11,7 +11,11 @@ import v8 from "node:v8";
 import { Encoder as CborEncoder } from "cbor-x";
 import { decode as mpDecode, encode as mpEncode } from "@msgpack/msgpack";
 import { Packr } from "msgpackr";
-import { decode, encode, NDArray } from "../src/index.js";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decode, dumpSync, encode, loadSync, NDArray } from "../src/index.js";
+import { loadGlove } from "../scripts/glove.js";
 
 const { values: args } = parseArgs({
   strict: false,
@@ -19,6 +23,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "15" },
     records: { type: "string", default: "50000" },
     arrays: { type: "boolean", default: false },
+    glove: { type: "boolean", default: false },
   },
 });
 
@@ -46,14 +51,13 @@ export function recordsWorkload(count: number, seed = 42): unknown[] {
     out.push({
       id: i,
       name: `${word()} ${word()}`,
-      email: `${word()}.${word()}${i}@example.com`,
+      email: `${word()}${i}@example.com`,
       active: r() < 0.5,
       score: Math.round(r() * 1e6) / 100,
       age: 18 + Math.floor(r() * 60),
       tags: [word(), word(), word()],
       address: { street: `${Math.floor(r() * 999)} ${word()} st`, city: CITIES[Math.floor(r() * CITIES.length)]!, zip: String(10000 + Math.floor(r() * 89999)) },
-      history: [Math.floor(r() * 1000), Math.floor(r() * 1000), r() * 10],
-      created: new Date(1.6e12 + Math.floor(r() * 1e11)).toISOString(),
+      history: [Math.floor(r() * 1000), Math.floor(r() * 1000), Math.round(r() * 1000) / 100],
       note: r() < 0.3 ? null : `${word()} ${word()}`,
     });
   }
@@ -72,6 +76,7 @@ function codecs(): Codec[] {
   const cbor = new CborEncoder();
   return [
     { name: "ndpack", encode: (v) => encode(v), decode: (b) => decode(b) },
+    { name: "ndpack (references: false)", encode: (v) => encode(v, { references: false }), decode: (b) => decode(b) },
     { name: "msgpackr", encode: (v) => plain.pack(v), decode: (b) => plain.unpack(b) },
     { name: "msgpackr (records)", encode: (v) => records.pack(v), decode: (b) => records.unpack(b) },
     { name: "v8.serialize", encode: (v) => v8.serialize(v), decode: (b) => v8.deserialize(b) },
@@ -132,6 +137,75 @@ function table(title: string, res: Map<string, { enc: number; dec: number; bytes
   }
 }
 
+/**
+ * The GloVe demo graph (words, a 341,479 x 100 float32 matrix, metadata): in memory and through
+ * files. Synthetic values unless `--glove` loads the real vectors. Peers get the same words and
+ * the matrix as a Float32Array (a Uint8Array over it for @msgpack/msgpack, which has no typed
+ * arrays); ndpack stores an NDArray.
+ */
+function arraysBench(rounds: number): void {
+  let graph: { words: string[]; vectors: NDArray<Float32Array>; meta: Record<string, unknown> };
+  if (args.glove) graph = loadGlove().glove as typeof graph;
+  else {
+    const rows = 341_479;
+    const dim = 100;
+    const data = new Float32Array(rows * dim);
+    const r = rng(7);
+    for (let i = 0; i < data.length; i++) data[i] = r() * 2 - 1;
+    graph = { words: Array.from({ length: rows }, (_, i) => `w${i.toString(36)}`), vectors: new NDArray(data, [rows, dim]), meta: { source: "synthetic", dimensions: dim, count: rows } };
+  }
+  const data = graph.vectors.data;
+  const dir = mkdtempSync(join(tmpdir(), "ndpack-graph-bench-"));
+  const file = join(dir, "g.bin");
+  type Row = { enc: number; dec: number; dump: number; load: number; bytes: number };
+  const rows = new Map<string, Row>();
+  const list = codecs().filter((c) => !c.name.includes("references"));
+  const samples = new Map<string, number[][]>();
+  for (const c of list) samples.set(c.name, [[], [], [], []]);
+  const input = (c: Codec) =>
+    c.name === "ndpack" ? graph : { words: graph.words, vectors: c.name === "@msgpack/msgpack" ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data, shape: graph.vectors.shape, meta: graph.meta };
+  for (let r = 0; r < rounds + 1; r++) {
+    for (const c of list) {
+      const v = input(c);
+      let bytes!: Uint8Array;
+      const te = time(() => (bytes = c.encode(v)));
+      const td = time(() => c.decode(bytes));
+      bytes = undefined as unknown as Uint8Array;
+      let tw: number;
+      let tr: number;
+      if (c.name === "ndpack") {
+        tw = time(() => dumpSync(v, file));
+        tr = time(() => loadSync(file, { mmap: true }));
+      } else {
+        tw = time(() => writeFileSync(file, c.encode(v)));
+        tr = time(() => c.decode(readFileSync(file)));
+      }
+      if (r === 0) {
+        rows.set(c.name, { enc: 0, dec: 0, dump: 0, load: 0, bytes: statSync(file).size });
+        continue;
+      }
+      const s = samples.get(c.name)!;
+      s[0]!.push(te);
+      s[1]!.push(td);
+      s[2]!.push(tw);
+      s[3]!.push(tr);
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+  for (const c of list) {
+    const s = samples.get(c.name)!;
+    const row = rows.get(c.name)!;
+    [row.enc, row.dec, row.dump, row.load] = s.map(median) as [number, number, number, number];
+  }
+  const nd = rows.get("ndpack")!;
+  console.log(`\n### GloVe-shaped graph (${graph.words.length.toLocaleString("en")} words, ${graph.vectors.shape.join(" x ")} float32${args.glove ? "" : ", synthetic"}), medians of ${rounds}\n`);
+  console.log("| codec | file bytes | encode ms | decode ms | dump ms (ndpack: dumpSync; peers: encode + writeFileSync) | load ms (ndpack: loadSync mmap; peers: readFileSync + decode) | peer / ndpack: decode | dump | load |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const [name, r] of rows) {
+    console.log(`| ${name} | ${r.bytes.toLocaleString("en")} | ${r.enc.toFixed(1)} | ${r.dec.toFixed(2)} | ${r.dump.toFixed(1)} | ${r.load.toFixed(2)} | ${(r.dec / nd.dec).toFixed(1)} | ${(r.dump / nd.dump).toFixed(2)} | ${(r.load / nd.load).toFixed(1)} |`);
+  }
+}
+
 function main(): void {
   const rounds = Number(args.rounds);
   const n = Number(args.records);
@@ -140,31 +214,7 @@ function main(): void {
   console.log(`Node ${process.version}, ${n} records, ${(json.length / 1e6).toFixed(1)} MB as JSON, ${rounds} rounds (medians)`);
   table("records", run(records, rounds, (b) => JSON.stringify(b) === json));
 
-  if (args.arrays) {
-    // A graph with large typed arrays, shaped like the GloVe demo graph (synthetic values).
-    const rows = 341_479;
-    const dim = 100;
-    const data = new Float32Array(rows * dim);
-    const r = rng(7);
-    for (let i = 0; i < data.length; i++) data[i] = r() * 2 - 1;
-    const words = Array.from({ length: rows }, (_, i) => `w${i}`);
-    const graph = { words, vectors: new NDArray(data, [rows, dim]), meta: { source: "synthetic", dimensions: dim, count: rows } };
-    const res = new Map<string, { enc: number; dec: number; bytes: number }>();
-    for (const c of codecs()) {
-      if (c.name !== "ndpack" && c.name !== "v8.serialize" && !c.name.startsWith("msgpackr")) continue;
-      // Peers cannot store NDArray: give them the typed array and the shape.
-      const v = c.name === "ndpack" ? graph : { words, vectors: data, shape: [rows, dim], meta: graph.meta };
-      let bytes = c.encode(v);
-      const enc: number[] = [];
-      const dec: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        enc.push(time(() => (bytes = c.encode(v))));
-        dec.push(time(() => c.decode(bytes)));
-      }
-      res.set(c.name, { enc: median(enc), dec: median(dec), bytes: bytes.length });
-    }
-    table("GloVe-shaped graph (341,479 x 100 float32 + words), in memory", res);
-  }
+  if (args.arrays) arraysBench(Math.max(3, Math.min(rounds, 5)));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) main();

@@ -871,19 +871,11 @@ function arrayIndex(k: string): number {
 
 /** The array's own enumerable named (non-index) keys, or undefined when it has none. */
 function namedKeys(a: unknown[]): string[] | undefined {
-  // An array without named properties has exactly `count of elements` keys; checking the last
-  // key of Object.keys is enough, since V8 lists index keys first, in ascending order.
-  const n = a.length;
-  if (n < SPARSE_SAMPLE) {
-    const keys = Object.keys(a);
-    if (keys.length === 0 || arrayIndex(keys[keys.length - 1]!) >= 0) return undefined;
-    return keys.filter((k) => arrayIndex(k) < 0);
-  }
-  let named: string[] | undefined;
-  for (const k in a) {
-    if (arrayIndex(k) < 0 && Object.hasOwn(a, k)) (named ??= []).push(k);
-  }
-  return named;
+  // V8 lists index keys first, in ascending order, then named keys: if the last key is an
+  // index, there are no named ones.
+  const keys = Object.keys(a);
+  if (keys.length === 0 || arrayIndex(keys[keys.length - 1]!) >= 0) return undefined;
+  return keys.filter((k) => arrayIndex(k) < 0);
 }
 
 /** Samples up to SPARSE_SAMPLE evenly spaced slots: more than half empty means sparse. */
