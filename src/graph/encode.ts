@@ -524,17 +524,25 @@ class Encoder {
   }
 
   private plainObject(o: Record<string, unknown>): void {
+    // Objects at one depth often share a shape (rows of a table): try the last one first,
+    // with a for-in loop, which allocates nothing (Object.keys makes a new array). for-in lists
+    // own keys first, then inherited enumerable ones: if the last key matched is own, all are.
+    const depth = this.depth;
+    const lastKeys = this.lastKeys[depth];
+    if (lastKeys !== undefined) {
+      let i = 0;
+      let same = true;
+      for (const k in o) {
+        if (lastKeys[i++] !== k) {
+          same = false;
+          break;
+        }
+      }
+      if (same && i === lastKeys.length && Object.hasOwn(o, lastKeys[i - 1]!)) return this.record(o, lastKeys, this.lastShape[depth]!);
+    }
     const keys = Object.keys(o);
     const n = keys.length;
     if (n > RECORD_MAX_KEYS || n === 0) return this.keyedObjectWith(o, keys, Tag.OBJECT);
-    // Objects at one depth often share a shape (rows of a table): try the last one first.
-    const depth = this.depth;
-    const lastKeys = this.lastKeys[depth];
-    if (lastKeys !== undefined && lastKeys.length === n) {
-      let i = 0;
-      while (i < n && lastKeys[i] === keys[i]) i++;
-      if (i === n) return this.record(o, keys, this.lastShape[depth]!);
-    }
     // Find the record shape of this key list in the trie of shapes (adding nodes only while
     // new shapes can still be defined).
     const grow = this.shapeCount < MAX_SHAPES;

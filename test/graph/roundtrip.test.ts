@@ -402,3 +402,26 @@ describe("format", () => {
     expect([...m]).toEqual([Tag.ARRAY, 3, Tag.SHARE, Tag.OBJECT, 0, Tag.ARRAY, 0, Tag.REF, 0]);
   });
 });
+
+describe("inherited enumerable properties", () => {
+  it("are left out even when Object.prototype is polluted during the walk", () => {
+    const rows: Record<string, unknown>[] = [{ a: 1, x: 2 }, { a: 3, x: 4 }];
+    const victim: Record<string, unknown> = { a: 5 };
+    const v = {
+      rows,
+      get pollute() {
+        (Object.prototype as Record<string, unknown>).x = "inherited";
+        return 0;
+      },
+      victim: [victim],
+      later: [{ a: 6 }],
+    };
+    try {
+      const back = decode(encode(v)) as typeof v;
+      expect(Object.hasOwn(back.victim[0]!, "x")).toBe(false);
+      expect(Object.keys(back.later[0]!)).toEqual(["a"]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).x;
+    }
+  });
+});
