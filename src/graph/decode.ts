@@ -33,7 +33,7 @@ export interface GraphDecodeOptions {
   maxDepth?: number;
   /** Longest string, in bytes as stored (UTF-8, or 2 per UTF-16 unit). Default 2^30 (1 GiB). */
   maxStringBytes?: number;
-  /** Longest array (dense or sparse), string list, Map or Set. Default 2^32 - 1. */
+  /** Longest array (dense or sparse), string list, Map or Set, and most keys of an object. Default 2^32 - 1. */
   maxArrayLength?: number;
   /** Most objects (arrays, objects, Maps, Sets, dates, typed arrays...) created. Default 2^26. */
   maxObjects?: number;
@@ -41,6 +41,10 @@ export interface GraphDecodeOptions {
   classes?: ClassRegistry;
 }
 
+/**
+ * Default limits of the decoder. Every count and length is also checked against the bytes that
+ * remain, so a small file can never make the decoder allocate much more than its size.
+ */
 export const DEFAULT_DECODE_LIMITS = {
   maxDepth: 1000,
   maxStringBytes: 2 ** 30,

@@ -16,8 +16,14 @@
  *   array's own extra properties other than an array's named ones; an object's prototype other
  *   than `Object.prototype` or `null` unless its class is registered.
  * - refused (`ERR_UNSUPPORTED_VALUE`, naming the path): functions, symbols, `WeakMap`, `WeakSet`,
- *   `WeakRef`, `Promise`, detached buffers, unregistered class instances (unless
- *   `unregisteredClass: "plain"`).
+ *   `WeakRef`, `Promise`, detached buffers (also one detached by a getter during the walk),
+ *   boxed primitives and every other class instance that is not registered (unless
+ *   `unregisteredClass: "plain"`), including subclasses of Array, Map, Set and Error and
+ *   objects from another realm.
+ * - changed: a `SharedArrayBuffer` is stored as its bytes and comes back as an `ArrayBuffer`; a
+ *   Node `Buffer` or other typed-array subclass comes back as its base class; a typed array
+ *   that no other value shares a buffer with keeps only its own bytes (its `byteOffset` and
+ *   the rest of its buffer are not kept).
  */
 import { LimitError, NdpackError, UnsupportedValueError } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
@@ -63,7 +69,9 @@ export interface EncodedGraph {
   segments: SegmentSource[];
 }
 
+/** Default `segmentThresholdBytes`: arrays of 4096 bytes or more become segments. */
 export const DEFAULT_SEGMENT_THRESHOLD_BYTES = 4096;
+/** Default `maxDepth` of the encoder (the decoder's is the same). */
 export const DEFAULT_MAX_DEPTH = 1000;
 /** Arrays of at least this many strings, all well-formed, are stored as one STRING_LIST. */
 const STRING_LIST_MIN = 8;
