@@ -785,7 +785,8 @@ class Decoder {
     } else if (tag === Tag.VIEW) data = this.sharedView(this.u8());
     else if (tag === Tag.REF) data = this.ref();
     else return this.corrupt(`n-d array payload has tag 0x${tag.toString(16)}`);
-    if (!(data instanceof dt.array) || (data as TypedArray).constructor !== dt.array) this.corrupt(`${dt.name} array data is not a ${dt.array.name}`);
+    const ctor = (data as TypedArray | undefined)?.constructor;
+    if (ctor !== dt.array && !(dt.name === "uint8" && ctor === Uint8ClampedArray)) this.corrupt(`${dt.name} array data is not a ${dt.array.name}`);
     const t = data as TypedArray;
     if (t.length !== size) this.corrupt(`${dt.name} array of shape [${shape.join(", ")}] needs ${size} elements, its data has ${t.length}`);
     return this.fill(id, new NDArray(t, shape, dt.name));

@@ -425,3 +425,14 @@ describe("inherited enumerable properties", () => {
     }
   });
 });
+
+describe("NDArray over a Uint8ClampedArray", () => {
+  it("shared with another view, and referred to twice", () => {
+    const buffer = new ArrayBuffer(16);
+    const c = new Uint8ClampedArray(buffer, 0, 8);
+    const v = { nd: new NDArray(c, [2, 4], "uint8"), other: new Uint8Array(buffer, 8), again: c, nd2: new NDArray(c, [8], "uint8") };
+    const back = expectSame(v) as typeof v;
+    expect(back.nd.data).toBe(back.again);
+    expect(back.nd.data.buffer).toBe(back.other.buffer);
+  });
+});
