@@ -589,7 +589,16 @@ class Encoder {
     this.enter();
     const d = this.depth - 1;
     const path = this.path;
-    for (let i = 0; i < n; i++) {
+    // Inside for-in, V8 reads o[k] by the enum cache's field index (no keyed lookup). If a
+    // getter changes the object meanwhile, the keys stop matching and the rest are read by name.
+    let i = 0;
+    for (const k in o) {
+      if (i === n || k !== keys[i]) break;
+      path[d] = k;
+      this.value(o[k]);
+      i++;
+    }
+    for (; i < n; i++) {
       const key = keys[i]!;
       path[d] = key;
       this.value(o[key]);

@@ -436,3 +436,23 @@ describe("NDArray over a Uint8ClampedArray", () => {
     expect(back.nd.data.buffer).toBe(back.other.buffer);
   });
 });
+
+describe("getters that change their object during the walk", () => {
+  it("a record whose getter deletes and adds keys still writes one value per key", () => {
+    const rows: Record<string, unknown>[] = [{ a: 1, b: 2, c: 3 }];
+    const tricky: Record<string, unknown> = { a: 4 };
+    Object.defineProperty(tricky, "b", {
+      enumerable: true,
+      configurable: true,
+      get() {
+        delete tricky.c;
+        tricky.d = "added";
+        return 5;
+      },
+    });
+    tricky.c = 6;
+    rows.push(tricky);
+    const back = decode(encode(rows)) as Record<string, unknown>[];
+    expect(back[1]).toEqual({ a: 4, b: 5, c: undefined });
+  });
+});
