@@ -78,9 +78,11 @@ export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
 /**
  * Encodes a value to bytes in memory.
  *
- * @param value null, booleans, numbers, strings, arrays, plain objects, typed arrays, ArrayBuffer,
- *   DataView, NDArray, nested in any way. Arrays of at least `segmentThresholdBytes` (4096)
- *   bytes are stored as aligned segments.
+ * @param value null, undefined, booleans, numbers, BigInt, strings, arrays (holes, sparse, named
+ *   properties), plain and null-prototype objects, Map, Set, Date, RegExp, Error, typed arrays,
+ *   ArrayBuffer, DataView, NDArray, registered class instances, nested in any way, with shared
+ *   references and cycles (docs/FORMAT.md, "What a writer keeps and leaves out"). Arrays of at
+ *   least `segmentThresholdBytes` (4096) bytes are stored as aligned segments.
  * @returns a new buffer (it does not alias `value`'s arrays)
  * @throws NdpackError `ERR_UNSUPPORTED_VALUE` naming the path of a value that cannot be stored;
  *   `ERR_LIMIT` past `maxDepth` or past 4 GiB (use `dump` for larger data); `ERR_INVALID_ARGUMENT`

@@ -13,4 +13,6 @@ export {
 } from "./errors.js";
 export { DTYPES, NDArray, type DType, type DTypeInfo, type TypedArray } from "./ndarray.js";
 export { backend } from "./kernels/index.js";
+export { ClassRegistry, registerClass, type ClassCodec, type Constructor } from "./graph/classes.js";
+export { DEFAULT_DECODE_LIMITS } from "./graph/decode.js";
 export type { FilterName } from "./segment/pipeline.js";

@@ -19,5 +19,7 @@ export { backend } from "./kernels/index.js";
 export { inspect, type InspectOptions, type InspectReport, type SegmentInfo } from "./inspect.js";
 export { verify, type ChunkFailure, type SegmentCheck, type VerifyOptions, type VerifyReport } from "./verify.js";
 export type { ManifestNode, NodeKind } from "./walk.js";
+export { ClassRegistry, registerClass, type ClassCodec, type Constructor } from "./graph/classes.js";
+export { DEFAULT_DECODE_LIMITS } from "./graph/decode.js";
 export type { FilterName } from "./segment/pipeline.js";
 export type { Progress } from "./segment/container.js";

@@ -11,6 +11,8 @@ export const Tag = {
   INT32: 0x04,
   /** float64, 8 bytes. */
   FLOAT64: 0x05,
+  /** u8 sign (0 non-negative, 1 negative), varint byte count, magnitude bytes little-endian. */
+  BIGINT: 0x06,
   /** varint byte length, UTF-8 bytes. */
   STRING: 0x08,
   /** varint code-unit count, UTF-16LE code units (strings with lone surrogates). */
@@ -37,6 +39,38 @@ export const Tag = {
   DATAVIEW_SEGMENT: 0x17,
   /** u8 dtype code, varint rank, rank varint extents, then a TYPED_INLINE or TYPED_SEGMENT payload without its class byte. */
   NDARRAY: 0x18,
+  /** varint reference number: the same object as the one that followed the n-th SHARE mark (0-based). */
+  REF: 0x19,
+  /** varint shape number (shapes are defined by OBJECTs of 1 to 64 keys, in the order they end), then one value per key of that shape. */
+  RECORD: 0x1b,
+  /** Marks the next value, an object, as referred to again by REF; it gets the next reference number. */
+  SHARE: 0x1f,
+  /** An object with a null prototype: as OBJECT. */
+  NULL_PROTO_OBJECT: 0x1c,
+  /** varint length, varint count, count (varint index, value) pairs with strictly increasing indices. */
+  SPARSE_ARRAY: 0x1d,
+  /** An ARRAY, SPARSE_ARRAY or STRING_LIST value, then varint count, count (key, value) pairs: named properties. */
+  ARRAY_PROPS: 0x1e,
+  /** float64 time value, 8 bytes (NaN for an invalid date). */
+  DATE: 0x20,
+  /** source (string value), flags (string value), then the lastIndex value. */
+  REGEXP: 0x21,
+  /** u8 kind, varint count, count (u8 attributes, key, value) properties; attribute bit 0 = enumerable. */
+  ERROR: 0x22,
+  /** varint count, count (key, value) pairs of values. */
+  MAP: 0x23,
+  /** varint count, count values. */
+  SET: 0x24,
+  /** Registered class instance: name (string value), then the payload value. */
+  CLASS: 0x25,
+  /** View of a shared buffer: u8 class (0 DataView), a buffer, varint byteOffset, varint length (elements). */
+  VIEW: 0x26,
+  /** Inside VIEW or SHARED_ARRAYBUFFER: varint buffer number of a buffer defined earlier. */
+  BUFFER_REF: 0x27,
+  /** An ArrayBuffer that views also use: a buffer (ARRAYBUFFER_INLINE, ARRAYBUFFER_SEGMENT or BUFFER_REF). */
+  SHARED_ARRAYBUFFER: 0x28,
+  /** Inside VIEW or SHARED_ARRAYBUFFER: varint segment number; the buffer is exactly the segment's bytes (a fresh ArrayBuffer). */
+  BUFFER_WHOLE_SEGMENT: 0x29,
   /** Values 0x80-0xFF: the integer (tag - 0x80). */
   FIXINT: 0x80,
 } as const;
@@ -71,3 +105,6 @@ export const TYPED_CLASS_CODE: Readonly<Record<string, number>> = {
   Float32Array: 10,
   Float64Array: 11,
 };
+
+/** Error kinds of the ERROR tag (docs/FORMAT.md, "Error kinds"). Index = kind. */
+export const ERROR_CLASSES = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, AggregateError] as const;
