@@ -23,6 +23,8 @@ export const DATASET_NAMES = [
   "records",
   "mixed-graph",
 ] as const;
+/** The datasets of `--quick` (at reduced sizes). */
+export const QUICK_DATASETS: readonly string[] = ["glove-100d", "glove-100d-graph", "embeddings-768", "ids-sorted-int32", "ids-random-int64", "records", "mixed-graph"];
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 /** Sizes of the full run and of `--quick`. */
@@ -32,7 +34,7 @@ export interface Scale {
 
 const SIZES = {
   full: { gloveRows: Infinity, embRows: 100_000, ids: 10_000_000, records: 50_000, vocab: 30_000 },
-  quick: { gloveRows: 20_000, embRows: 5_000, ids: 1_000_000, records: 5_000, vocab: 3_000 },
+  quick: { gloveRows: 5_000, embRows: 1_000, ids: 200_000, records: 5_000, vocab: 3_000 },
 };
 
 /** mulberry32: a small, fast, seeded 32-bit generator. */
@@ -218,7 +220,6 @@ export interface BuildOptions {
 /** Builds (or reads from the cache) the dataset `name`. */
 export function buildDataset(name: string, o: BuildOptions): Dataset {
   const s = o.quick ? SIZES.quick : SIZES.full;
-  const tag = o.quick ? "quick" : "full";
   switch (name) {
     case "glove-100d":
     case "glove-100d-graph": {
@@ -236,7 +237,7 @@ export function buildDataset(name: string, o: BuildOptions): Dataset {
     }
     case "embeddings-768": {
       const n = s.embRows;
-      const v = cachedTensor(o.cacheDir, `${name}.${tag}.npy`, () => new NDArray(normals(n * 768, 768), [n, 768]));
+      const v = cachedTensor(o.cacheDir, `${name}.${n}.npy`, () => new NDArray(normals(n * 768, 768), [n, 768]));
       return make(name, `${n} x 768 float32, normally distributed (seed 768)`, v, { tensors: { vectors: v } });
     }
     case "ids-sorted-int32":
@@ -245,7 +246,7 @@ export function buildDataset(name: string, o: BuildOptions): Dataset {
     case "ids-random-int64": {
       const kind = name.includes("sorted") ? "sorted" : "random";
       const wide = name.endsWith("64");
-      const v = cachedTensor(o.cacheDir, `${name}.${tag}.npy`, () => ids(s.ids, kind, wide, wide ? 64 : 32));
+      const v = cachedTensor(o.cacheDir, `${name}.${s.ids}.npy`, () => ids(s.ids, kind, wide, wide ? 64 : 32));
       const desc = kind === "sorted" ? "ascending ids, random gaps 1-16" : "uniformly random";
       return make(name, `${s.ids.toLocaleString("en")} ${wide ? "int64" : "int32"}, ${desc}`, v, { tensors: { ids: v } });
     }

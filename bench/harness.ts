@@ -13,6 +13,8 @@ export interface TimingOptions {
   budgetMs: number;
   minRuns: number;
   maxRuns: number;
+  /** Collect garbage before each timed run of a dataset over this many bytes (needs --expose-gc). */
+  gcAboveBytes: number;
   /** Folder for file-mode contestants' files. */
   tmpDir: string;
 }
@@ -34,7 +36,9 @@ function stats(samples: number[]): Timing {
 }
 
 async function time(name: string, fn: () => void, firstMs: number, o: TimingOptions, big: boolean): Promise<Timing> {
-  const runs = Math.max(o.minRuns, Math.min(o.maxRuns, Math.floor(o.budgetMs / Math.max(firstMs, 0.001))));
+  // Slow operations (over a second) get 3 runs, so one slow contestant does not own the run.
+  const min = firstMs > 1000 ? Math.min(3, o.minRuns) : o.minRuns;
+  const runs = Math.max(min, Math.min(o.maxRuns, Math.floor(o.budgetMs / Math.max(firstMs, 0.001))));
   const bench = new Bench({
     name,
     iterations: runs,
@@ -68,7 +72,7 @@ export async function measure(c: Contestant, ds: Dataset, o: TimingOptions): Pro
     support = reasonOf(e, "supports");
   }
   if (support !== true) return { ...cell, reason: support };
-  const big = ds.rawBytes > 4e6;
+  const big = ds.rawBytes > o.gcAboveBytes;
   gc?.();
   const path = join(o.tmpDir, `${ds.name}.${c.name.replace(/[^a-z0-9.+-]+/gi, "_")}.bin`);
   let stage = "encode";

@@ -42,7 +42,7 @@ export const REFERENCE = "v8.serialize";
 function ratio(t: Timing | undefined, ref: Timing | undefined): string {
   if (!t || !ref || t.medianMs <= 0) return "—";
   const x = ref.medianMs / t.medianMs;
-  return x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
+  return x >= 100 ? `${x.toFixed(0)}×` : x >= 0.1 ? `${x.toPrecision(2)}×` : `1/${(1 / x).toPrecision(2)}×`;
 }
 
 /** One dataset's Markdown table (heading included). */

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildDataset, DATASET_NAMES } from "./datasets.js";
+import { buildDataset, DATASET_NAMES, QUICK_DATASETS } from "./datasets.js";
 import { markdown, runSuite, TIMING, writeCharts } from "./suite.js";
 
 const { values: args } = parseArgs({
@@ -39,7 +39,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const split = (xs: string[]) => xs.flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
 const dsFilter = split(args.dataset);
 const cFilter = split(args.contestant);
-const names = DATASET_NAMES.filter((n) => !dsFilter.length || dsFilter.some((f) => n === f || n.startsWith(f)));
+const names = DATASET_NAMES.filter((n) => (dsFilter.length ? dsFilter.some((f) => n === f || n.startsWith(f)) : !args.quick || QUICK_DATASETS.includes(n)));
 if (!names.length) {
   console.error(`no dataset matches ${dsFilter.join(", ")}; known: ${DATASET_NAMES.join(", ")}`);
   process.exit(2);

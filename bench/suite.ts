@@ -34,10 +34,13 @@ export interface SuiteResult {
   datasets: { name: string; description: string; rawBytes: number; cells: Cell[] }[];
 }
 
+/** The Python peers of `--quick`. */
+const QUICK_PY_PEERS: string[] = ["np.save", "np.load mmap", "joblib", "blosc lz4+shuffle 1t", "gensim mmap"];
+
 /** Timing settings of the full run and of `--quick`. */
 export const TIMING = {
-  full: { budgetMs: 1500, minRuns: 5, maxRuns: 30 },
-  quick: { budgetMs: 150, minRuns: 2, maxRuns: 5 },
+  full: { budgetMs: 1500, minRuns: 5, maxRuns: 30, gcAboveBytes: 16e6 },
+  quick: { budgetMs: 100, minRuns: 2, maxRuns: 5, gcAboveBytes: Infinity },
 };
 
 function wanted(name: string, filters: string[]): boolean {
@@ -119,7 +122,7 @@ export async function runSuite(datasets: (() => Dataset)[], o: SuiteOptions): Pr
   const timing: TimingOptions = { ...o.timing, tmpDir };
   const ready = await initContestants(o.log);
   const contestants = CONTESTANTS.filter((c) => wanted(c.name, o.contestants));
-  const peers = PY_PEERS.filter((p) => wanted(`py ${p}`, o.contestants));
+  const peers = PY_PEERS.filter((p) => wanted(`py ${p}`, o.contestants) && (!o.quick || QUICK_PY_PEERS.includes(p)));
   const versions: Record<string, string> = {};
   for (const c of contestants) versions[c.name] = c.version;
   const result: SuiteResult = { header: header(o, versions), datasets: [] };

@@ -37,5 +37,5 @@ function make(name: string, options: object, note: string): Contestant {
   };
 }
 
-export const msgpackr = make("msgpackr", { useRecords: false, mapsAsObjects: false }, "Packr({ useRecords: false }); reuses its output buffer");
-export const msgpackrRecords = make("msgpackr records", { useRecords: true, mapsAsObjects: false }, "Packr({ useRecords: true }); reuses its output buffer");
+export const msgpackr = make("msgpackr", { useRecords: false, moreTypes: true }, "Packr({ useRecords: false, moreTypes: true }) (moreTypes keeps typed arrays); reuses its output buffer");
+export const msgpackrRecords = make("msgpackr records", { useRecords: true, moreTypes: true }, "Packr({ useRecords: true, moreTypes: true }); reuses its output buffer");
