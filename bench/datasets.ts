@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { NDArray } from "../src/index.js";
 import { glovePath, loadGlove } from "../scripts/glove.js";
 import { npyDecode, npyEncode } from "./npy.js";
+import { toPlain } from "./verify.js";
 import type { Dataset } from "./types.js";
 
 /** Dataset names, in table order. */
@@ -115,15 +116,6 @@ function viewBytes(v: unknown, seen = new Set<unknown>()): number {
   const items = v instanceof Map ? [...v.values()] : Array.isArray(v) ? v : Object.values(v);
   for (const x of items) n += viewBytes(x, seen);
   return n;
-}
-
-/** Replaces every NDArray by `{ dtype, shape, data }` (the data is shared, not copied). */
-export function toPlain(v: unknown): unknown {
-  if (v instanceof NDArray) return { dtype: v.dtype, shape: [...v.shape], data: v.data };
-  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || v instanceof Date) return v;
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, toPlain(x)]));
-  if (Array.isArray(v)) return v.map(toPlain);
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
 }
 
 function make(name: string, description: string, value: unknown, extra: Partial<Dataset> = {}): Dataset {
@@ -261,20 +253,4 @@ export function buildDataset(name: string, o: BuildOptions): Dataset {
     default:
       throw new Error(`unknown dataset ${name}; known: ${DATASET_NAMES.join(", ")}`);
   }
-}
-
-/** Writes the dataset's arrays as `.npy` (and its words as JSON) for Python; returns the paths. */
-export function exportForPython(ds: Dataset, dir: string): { npy: Record<string, string>; words?: string } {
-  const npy: Record<string, string> = {};
-  for (const [k, a] of Object.entries(ds.tensors ?? {})) {
-    const p = join(dir, `${ds.name}.${k}.py.npy`);
-    if (!existsSync(p)) writeFileSync(p, npyEncode(a));
-    npy[k] = p;
-  }
-  let words: string | undefined;
-  if (ds.words) {
-    words = join(dir, `${ds.name}.words.json`);
-    if (!existsSync(words)) writeFileSync(words, JSON.stringify(ds.words));
-  }
-  return { npy, words };
 }

@@ -37,7 +37,7 @@ function stats(samples: number[]): Timing {
 
 async function time(name: string, fn: () => void, firstMs: number, o: TimingOptions, big: boolean): Promise<Timing> {
   // Slow operations (over a second) get 3 runs, so one slow contestant does not own the run.
-  const min = firstMs > 1000 ? Math.min(3, o.minRuns) : o.minRuns;
+  const min = firstMs <= 1000 ? o.minRuns : firstMs <= 5000 ? Math.min(3, o.minRuns) : 2;
   const runs = Math.max(min, Math.min(o.maxRuns, Math.floor(o.budgetMs / Math.max(firstMs, 0.001))));
   const bench = new Bench({
     name,

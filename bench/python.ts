@@ -4,9 +4,10 @@
  * Python or its Debian packages (python3-numpy, -joblib, -blosc, -gensim) are missing.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { npyEncode } from "./npy.js";
 import type { Cell, Dataset, Timing } from "./types.js";
 
 /** Peer names, in table order. */
@@ -84,4 +85,20 @@ export function runPython(
     decode: p.decode,
     note: p.note,
   }));
+}
+
+/** Writes the dataset's arrays as `.npy` (and its words as JSON) for Python; returns the paths. */
+export function exportForPython(ds: Dataset, dir: string): { npy: Record<string, string>; words?: string } {
+  const npy: Record<string, string> = {};
+  for (const [k, a] of Object.entries(ds.tensors ?? {})) {
+    const p = join(dir, `${ds.name}.${k}.py.npy`);
+    if (!existsSync(p)) writeFileSync(p, npyEncode(a));
+    npy[k] = p;
+  }
+  let words: string | undefined;
+  if (ds.words) {
+    words = join(dir, `${ds.name}.words.json`);
+    if (!existsSync(words)) writeFileSync(words, JSON.stringify(ds.words));
+  }
+  return { npy, words };
 }

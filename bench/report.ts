@@ -53,7 +53,7 @@ export function markdownTable(dataset: string, description: string, cells: Cell[
   head.push("verified");
   const rows = [head, head.map((h, i) => (i < 2 || i === head.length - 1 ? "---" : "---:"))];
   for (const c of cells) {
-    const name = c.mode === "file" ? `${c.contestant} (file)` : c.contestant;
+    const name = c.mode === "file" && !c.reason ? `${c.contestant} (file)` : c.contestant;
     if (c.reason && !c.encode) {
       const row = [esc(name), esc(c.version), `*${esc(c.reason)}*`, ...Array(head.length - 3).fill("")];
       rows.push(row);

@@ -9,9 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { backend } from "../src/index.js";
 import { CONTESTANTS } from "./competitors/index.js";
-import { exportForPython } from "./datasets.js";
 import { measure, reasonOf, type TimingOptions } from "./harness.js";
-import { PY_PEERS, pythonVersions, runPython } from "./python.js";
+import { exportForPython, PY_PEERS, pythonVersions, runPython } from "./python.js";
 import { chartSpec, markdownTable, renderSvg } from "./report.js";
 import type { Cell, Contestant, Dataset } from "./types.js";
 
@@ -68,7 +67,13 @@ function childScript(): string {
 
 async function peak(job: object): Promise<{ peakBytes?: number; bound?: boolean; error?: string }> {
   return new Promise((resolve) => {
-    const child = fork(childScript(), [JSON.stringify(job)], { execArgv: ["--expose-gc"], stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(childScript(), [JSON.stringify(job)], {
+      execArgv: ["--expose-gc"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      // A fixed glibc mmap threshold: large buffers get fresh pages and are returned when freed,
+      // instead of reusing heap memory an earlier step touched (which would hide them from RSS).
+      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "131072" },
+    });
     let got: { peakBytes?: number; bound?: boolean; error?: string } | undefined;
     let err = "";
     child.stderr!.on("data", (d: Buffer) => (err += d.toString()));

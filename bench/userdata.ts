@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { loadSync, NDArray } from "../src/index.js";
-import { toPlain } from "./datasets.js";
+import { toPlain } from "./verify.js";
 import { npyDecode } from "./npy.js";
 import type { Dataset } from "./types.js";
 

@@ -97,3 +97,12 @@ export function deepEqual(expected: unknown, actual: unknown, o: EqualOptions = 
   }
   return true;
 }
+
+/** Replaces every NDArray by `{ dtype, shape, data }` (the data is shared, not copied). */
+export function toPlain(v: unknown): unknown {
+  if (v instanceof NDArray) return { dtype: v.dtype, shape: [...v.shape], data: v.data };
+  if (typeof v !== "object" || v === null || ArrayBuffer.isView(v) || v instanceof Date) return v;
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, toPlain(x)]));
+  if (Array.isArray(v)) return v.map(toPlain);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toPlain(x)]));
+}

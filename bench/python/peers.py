@@ -31,7 +31,9 @@ def timed(fn):
 
 
 def bench(fn, first_ms, args):
-    runs = max(args.min_runs, min(args.max_runs, int(args.budget_ms / max(first_ms, 0.001))))
+    # Same rule as the JS harness: slow operations get fewer runs so one peer does not own the run.
+    least = args.min_runs if first_ms <= 1000 else min(3, args.min_runs) if first_ms <= 5000 else 2
+    runs = max(least, min(args.max_runs, int(args.budget_ms / max(first_ms, 0.001))))
     samples = []
     for _ in range(runs):
         gc.collect()
