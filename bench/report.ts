@@ -93,21 +93,28 @@ export function markdownTable(dataset: string, description: string, cells: Cell[
 /** A vega-lite spec: encode time, decode time and size, one bar per contestant. */
 export function chartSpec(dataset: string, cells: Cell[]): object {
   const values = cells
-    .filter((c) => !c.reason && c.encode && c.decode)
+    // A result that failed its check is in the table (marked) but not in the chart.
+    .filter((c) => !c.reason && c.encode && c.decode && c.verified === true)
     .flatMap((c) => [
       { contestant: c.contestant, metric: "encode / dump (ms, log)", value: c.encode!.medianMs },
       { contestant: c.contestant, metric: "decode / load (ms, log)", value: c.decode!.medianMs },
       { contestant: c.contestant, metric: "size (MB)", value: (c.bytes ?? 0) / MB },
     ]);
   const order = cells.map((c) => c.contestant);
+  // Log-scale bars need an explicit base: a power of ten at or below the smallest time.
+  const times = values.filter((v) => v.metric !== "size (MB)" && v.value > 0).map((v) => v.value);
+  const base = 10 ** Math.floor(Math.log10(Math.min(...times, 1)));
   const bar = (metric: string, log: boolean) => ({
     transform: [{ filter: { field: "metric", equal: metric } }],
     mark: { type: "bar", tooltip: true },
-    width: 220,
+    width: 240,
     height: { step: 14 },
     encoding: {
-      y: { field: "contestant", type: "nominal", sort: order, title: null },
-      x: { field: "value", type: "quantitative", title: metric, scale: log ? { type: "log" } : { zero: true } },
+      y: { field: "contestant", type: "nominal", sort: order, title: null, axis: { labelLimit: 260 } },
+      x: log
+        ? { field: "value", type: "quantitative", title: metric, scale: { type: "log", domainMin: base } }
+        : { field: "value", type: "quantitative", title: metric, scale: { zero: true } },
+      ...(log ? { x2: { datum: base } } : {}),
       color: { field: "contestant", type: "nominal", sort: order, legend: null, scale: { scheme: "category20" } },
     },
   });
