@@ -192,7 +192,8 @@ export async function writeCharts(r: SuiteResult, dir: string, log: (s: string) 
       writeFileSync(join(dir, f), svg);
       files.push(f);
     } catch (e) {
-      log(`chart ${d.name}: ${reasonOf(e, "render")}`);
+      const missing = (e as { code?: string }).code === "ERR_MODULE_NOT_FOUND";
+      log(`charts skipped: ${reasonOf(e, "render")}${missing ? " (the devDependencies vega and vega-lite render them: npm install)" : ""}`);
       break;
     }
   }
