@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { fail } from "./common.js";
+import { registerBench } from "./bench.js";
 import { addConvert } from "./convert.js";
 import { addInspect } from "./inspect.js";
 import { addVerify } from "./verify.js";
@@ -13,13 +14,14 @@ import { addVerify } from "./verify.js";
 const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
 
 const program = new Command("ndpack")
-  .description("inspect, verify and convert .ndpack files")
+  .description("inspect, verify, convert and benchmark .ndpack files")
   .version(version)
   .option("--debug", "print stack traces with errors")
   .configureOutput({ outputError: (text, write) => write(`ndpack: ERR_INVALID_ARGUMENT: ${text.replace(/^error: /, "")}`) })
-  .addHelpText("after", "\nExample:\n  $ ndpack inspect model.ndpack\n  $ ndpack verify model.ndpack\n  $ ndpack convert model.safetensors model.ndpack --compress lz4\n");
+  .addHelpText("after", "\nExample:\n  $ ndpack inspect model.ndpack\n  $ ndpack verify model.ndpack\n  $ ndpack convert model.safetensors model.ndpack --compress lz4\n  $ ndpack bench model.ndpack\n");
 addInspect(program);
 addVerify(program);
 addConvert(program);
+registerBench(program);
 
 program.parseAsync().catch((e: unknown) => fail(e, program.opts().debug === true));
