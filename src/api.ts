@@ -185,6 +185,6 @@ export function decodeChunked(d: SegmentDescriptor, i: number, src: ByteSource, 
 }
 
 function fresh(view: Uint8Array): SegmentBytes {
-  const copy = view.slice();
+  const copy = new Uint8Array(view); // a copy for any Uint8Array, Buffers included
   return { buffer: copy.buffer, byteOffset: 0, byteLength: copy.length };
 }

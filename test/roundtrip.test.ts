@@ -229,3 +229,30 @@ describe("dump/load", () => {
     expect(readdirSync(dir).filter((f) => f.includes("never"))).toEqual([]);
   });
 });
+
+describe("inputs a user can get subtly wrong", () => {
+  it("decodes from Node Buffers (whose slice() is a view) exactly, inline and segment arrays, with and without copy", () => {
+    const value = { small: Float64Array.of(1.5, 2.5), big: new Float64Array(1000).map((_, i) => i + 0.5) };
+    const bytes = encode(value);
+    for (const offset of [0, 3, 8]) {
+      const pool = Buffer.alloc(bytes.length + offset);
+      pool.set(bytes, offset);
+      for (const copy of [false, true]) {
+        const back = decode(pool.subarray(offset), { copy }) as typeof value;
+        expect([...back.small]).toEqual([1.5, 2.5]);
+        expect([...back.big]).toEqual([...value.big]);
+      }
+    }
+  });
+
+  it("refuses an NDArray whose fields were changed after construction, before writing", () => {
+    const a = new NDArray(new Float32Array(6), [6]);
+    (a as { shape: number[] }).shape = [7];
+    expect(() => encode({ a })).toThrow(/\$\.a: inconsistent NDArray: shape \[7\] holds 7 elements but data has 6/);
+  });
+
+  it("refuses options of the wrong type", () => {
+    expect(() => encode({}, { filters: "shuffle" as never })).toThrow(/filters must be an array/);
+    expect(() => encode({}, { checksum: "yes" as never })).toThrow(/checksum must be true or false/);
+  });
+});

@@ -798,6 +798,12 @@ class Encoder {
   }
 
   private ndarray(a: NDArray): void {
+    // Its fields are plain properties: check them again, so no file is written that cannot be read.
+    try {
+      new NDArray(a.data, a.shape, a.dtype);
+    } catch (e) {
+      this.fail(`inconsistent NDArray: ${(e as Error).message}`);
+    }
     this.byte(Tag.NDARRAY);
     this.byte(DTYPES[a.dtype].code);
     this.varint(a.shape.length);

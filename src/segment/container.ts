@@ -145,5 +145,7 @@ export function readContainer(src: ByteSource): Container {
 /** A ByteSource over bytes in memory (views, no copies). */
 export function memorySource(bytes: Uint8Array): ByteSource {
   if (!(bytes instanceof Uint8Array)) throw new NdpackError("ERR_INVALID_ARGUMENT", "decode needs a Uint8Array (a Buffer is one)");
-  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+  // A plain Uint8Array view: on a Node Buffer, slice() would return a view instead of a copy.
+  const plain = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { size: plain.length, read: (offset, length) => plain.subarray(offset, offset + length) };
 }

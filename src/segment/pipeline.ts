@@ -50,7 +50,10 @@ const INVERSE: Record<number, Apply> = {
 
 /** Checks the encode options once, before anything is written. */
 export function validateSegmentOptions(o: SegmentEncodeOptions): void {
+  if (typeof o.compress !== "string") throw new NdpackError("ERR_INVALID_ARGUMENT", `compress must be "none" or a codec name, got ${String(o.compress)}`);
   if (o.compress !== "none") codecByName(o.compress);
+  if (!Array.isArray(o.filters)) throw new NdpackError("ERR_INVALID_ARGUMENT", `filters must be an array such as ["shuffle"], got ${JSON.stringify(o.filters)}`);
+  if (typeof o.checksum !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `checksum must be true or false, got ${String(o.checksum)}`);
   for (const f of o.filters) {
     if (!Object.hasOwn(FILTER_IDS, f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown filter ${JSON.stringify(f)}; known: ${Object.keys(FILTER_IDS).join(", ")}`);
   }
