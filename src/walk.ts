@@ -4,7 +4,7 @@
  * here: the manifest is decoded by the graph decoder in describe mode (`describeGraph`), where
  * segment-backed values come back as small stubs, and this module walks the resulting values.
  *
- * Paths (see also docs/FORMAT.md, "Graph paths"):
+ * Paths (also in docs/FORMAT.md, "Graph paths"):
  * - `$` is the root; `.name` an object key that is an identifier, `["a key"]` any other key;
  * - `[3]` an array element (also a run of holes, starting at that index);
  * - `.get("a")` the value of a Map entry whose key is a primitive (`.get(1)`, `.get(2n)`,
@@ -134,12 +134,12 @@ class GraphWalker {
   private object(v: object, path: string): ManifestNode {
     if (v instanceof SegmentStub) return { path, ...this.stub(v, path) };
     if (v instanceof NDArrayStub) {
-      this.seen.set(v.data, `${path}.data`);
+      if (!this.seen.has(v.data)) this.seen.set(v.data, `${path}.data`);
       const { kind: _, dtype: __, shape: ___, ...where } = this.stub(v.data, path);
       return { path, kind: "ndarray", dtype: v.dtype, shape: v.shape, ...where };
     }
     if (v instanceof NDArray) {
-      this.seen.set(v.data, `${path}.data`);
+      if (!this.seen.has(v.data)) this.seen.set(v.data, `${path}.data`);
       return { path, kind: "ndarray", dtype: v.dtype, shape: [...v.shape], inlineBytes: v.data.byteLength };
     }
     if (ArrayBuffer.isView(v)) {
