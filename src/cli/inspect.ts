@@ -55,13 +55,14 @@ export function renderInspect(report: InspectReport): string {
 }
 
 function describe(node: ManifestNode, segments: SegmentInfo[]): string {
+  const n = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
   switch (node.kind) {
     case "object":
-      return `object, ${node.length} ${node.length === 1 ? "key" : "keys"}`;
+      return `object${node.nullPrototype ? " (null prototype)" : ""}, ${n(node.length!, "key", "keys")}`;
     case "array":
-      return `array, ${node.length} ${node.length === 1 ? "item" : "items"}`;
+      return `array, ${n(node.length!, "item", "items")}${node.properties ? ` + ${n(node.properties, "named property", "named properties")}` : ""}`;
     case "string[]":
-      return `string[${node.length}]`;
+      return `string[${node.length}]${node.properties ? ` + ${n(node.properties, "named property", "named properties")}` : ""}`;
     case "string":
       return `string ${JSON.stringify(node.value)}${node.length! > (node.value as string).length ? `... (${node.length} chars)` : ""}`;
     case "number":
@@ -69,17 +70,34 @@ function describe(node: ManifestNode, segments: SegmentInfo[]): string {
     case "null":
     case "undefined":
       return String(node.value);
+    case "bigint":
+      return `${node.value}n`;
+    case "map":
+      return `Map, ${n(node.length!, "entry", "entries")}`;
+    case "set":
+      return `Set, ${n(node.length!, "member", "members")}`;
+    case "date":
+      return `Date ${node.value}`;
+    case "regexp":
+      return `RegExp ${node.value}`;
+    case "error":
+      return `${node.value}, ${n(node.length!, "key", "keys")}`;
+    case "class":
+      return `class ${node.value}`;
+    case "ref":
+      return `-> ${node.value}`;
     case "hole":
-      return "<hole>";
+      return node.length === undefined ? "<hole>" : `<${node.length} holes>`;
     case "unknown":
-      return `<tag 0x${node.tag!.toString(16).padStart(2, "0")}>`;
+      return node.tag === undefined ? "<unknown>" : `<tag 0x${node.tag.toString(16).padStart(2, "0")}>`;
     default: {
       const name = node.kind === "ndarray" ? `ndarray ${node.dtype}` : (node.dtype ?? (node.kind === "dataview" ? "DataView" : "ArrayBuffer"));
       const type = `${name} [${node.shape!.join(", ")}]`;
       if (node.segment === undefined) return `${type}  inline ${node.inlineBytes} B (in the manifest)`;
       const s = segments[node.segment]!;
+      const view = node.byteOffset === undefined ? "" : `bytes ${node.byteOffset}-${node.byteOffset + node.byteLength!} of `;
       return (
-        `${type}  segment ${s.segment}: stored ${s.storedBytes} B, raw ${s.rawBytes} B, ratio ${ratio(s.rawBytes, s.storedBytes)}, ` +
+        `${type}  ${view}segment ${s.segment}: stored ${s.storedBytes} B, raw ${s.rawBytes} B, ratio ${ratio(s.rawBytes, s.storedBytes)}, ` +
         `codec ${s.codec}, filters ${s.filters.join("+") || "none"}, ${s.chunks} chunks, ${s.mappable ? "mappable" : "not mappable"}`
       );
     }

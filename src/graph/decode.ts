@@ -27,6 +27,59 @@ export interface SegmentBytes {
  */
 export type SegmentResolver = (index: number, align: number) => SegmentBytes;
 
+/**
+ * Describe mode's stand-in for bytes stored in a segment: what the value is and where its bytes
+ * are, without reading or allocating them.
+ */
+export class SegmentStub {
+  constructor(
+    /** What the value is. */
+    readonly kind: "typedarray" | "arraybuffer" | "dataview",
+    /** The typed array class name (`Float32Array`), `ArrayBuffer` or `DataView`. */
+    readonly type: string,
+    /** Segment number. */
+    readonly segment: number,
+    /** Elements (bytes for ArrayBuffer and DataView). */
+    readonly length: number,
+    /** Views of a shared buffer: the view's byte offset in the segment; undefined otherwise. */
+    readonly byteOffset?: number,
+    /** Views of a shared buffer: the view's byte length; undefined otherwise. */
+    readonly byteLength?: number,
+  ) {}
+}
+
+/** Describe mode's stand-in for an n-d array whose data is in a segment. */
+export class NDArrayStub {
+  constructor(
+    /** The dtype name. */
+    readonly dtype: string,
+    /** The shape. */
+    readonly shape: number[],
+    /** The data's stand-in. */
+    readonly data: SegmentStub,
+  ) {}
+}
+
+/** Describe mode's stand-in for a registered class instance: its decode function is not run. */
+export class ClassStub {
+  constructor(
+    /** The registered name. */
+    readonly name: string,
+    /** The decoded payload. */
+    readonly payload: unknown,
+  ) {}
+}
+
+/** Thrown in describe mode at a tag this version does not know (its value's length is unknown). */
+export class UnknownTagStop {
+  constructor(
+    /** The tag byte. */
+    readonly tag: number,
+    /** Its manifest offset. */
+    readonly offset: number,
+  ) {}
+}
+
 /** Limits of the graph decoder; each exceeded limit is an `ERR_LIMIT` error. */
 export interface GraphDecodeOptions {
   /** Deepest nesting of arrays, objects, Maps, Sets, errors and class payloads accepted. Default 1000. */
@@ -93,6 +146,11 @@ class Decoder {
     options: GraphDecodeOptions,
     /** Offset of the manifest in the file, for messages. */
     private readonly base: number,
+    /**
+     * Describe mode: segment-backed values become stubs, string lists are collected, class
+     * instances are not built. Checked only where a segment or class is met, never per value.
+     */
+    private readonly describe?: { stringLists: WeakSet<object> },
   ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.end = buf.length;
@@ -228,7 +286,9 @@ class Decoder {
         return this.utf16();
       case Tag.STRING_LIST: {
         const id = this.reserve();
-        return this.fill(id, this.stringList());
+        const list = this.fill(id, this.stringList());
+        if (this.describe !== undefined) this.describe.stringLists.add(list);
+        return list;
       }
       case Tag.ARRAY:
         return this.array();
@@ -276,6 +336,7 @@ class Decoder {
       }
       case Tag.ARRAYBUFFER_SEGMENT: {
         const s = this.segment(1);
+        if (this.describe !== undefined) return this.stub("arraybuffer", "ArrayBuffer", s, 1);
         const b = s.byteOffset === 0 && s.byteLength === s.buffer.byteLength ? s.buffer : s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength);
         this.add(b);
         return b;
@@ -287,6 +348,7 @@ class Decoder {
       }
       case Tag.DATAVIEW_SEGMENT: {
         const s = this.segment(1);
+        if (this.describe !== undefined) return this.stub("dataview", "DataView", s, 1);
         const v = new DataView(s.buffer, s.byteOffset, s.byteLength);
         this.add(v);
         return v;
@@ -295,6 +357,7 @@ class Decoder {
         return this.sharedView(this.u8());
       case Tag.SHARED_ARRAYBUFFER: {
         const b = this.bufferDef();
+        if (this.describe !== undefined && b.buffer === NO_BYTES) return this.stub("arraybuffer", "ArrayBuffer", b, 1);
         const ab = b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
         this.add(ab);
         return ab;
@@ -305,8 +368,17 @@ class Decoder {
         return this.corrupt("a hole outside an array");
       default:
         this.pos--;
+        if (this.describe !== undefined) throw new UnknownTagStop(tag, this.pos);
         return this.corrupt(`unknown tag 0x${tag.toString(16).padStart(2, "0")}`);
     }
+  }
+
+  /** Describe mode: the stand-in for segment bytes `s` (from the describe resolver). */
+  private stub(kind: SegmentStub["kind"], type: string, s: SegmentBytes, size: number, add = true): SegmentStub {
+    if (s.byteLength % size !== 0) this.corrupt(`${type} segment of ${s.byteLength} bytes is not a whole number of ${size}-byte elements`);
+    const stub = new SegmentStub(kind, type, (s as StubBytes).segment, s.byteLength / size);
+    if (add) this.add(stub);
+    return stub;
   }
 
   // ---- scalars and strings ------------------------------------------------------------------
@@ -645,6 +717,12 @@ class Decoder {
   private classInstance(): object {
     const id = this.reserve();
     const name = this.key("a class name");
+    if (this.describe !== undefined) {
+      this.enter();
+      const payload = this.value();
+      this.depth--;
+      return this.fill(id, new ClassStub(name, payload));
+    }
     const entry = classForName(this.classes, name);
     if (entry === undefined) return this.corrupt(`class ${JSON.stringify(name.slice(0, 100))} is not registered (registerClass)`);
     this.enter();
@@ -684,6 +762,7 @@ class Decoder {
     }
     if (tag !== Tag.TYPED_SEGMENT) return this.corrupt(`expected a typed array payload, found tag 0x${tag.toString(16)}`);
     const s = this.segment(size);
+    if (this.describe !== undefined) return this.stub("typedarray", ctor.name, s, size, false) as unknown as TypedArray;
     if (s.byteLength % size !== 0) this.corrupt(`${ctor.name} segment of ${s.byteLength} bytes is not a whole number of ${size}-byte elements`);
     return new ctor(s.buffer, s.byteOffset, s.byteLength / size);
   }
@@ -732,6 +811,10 @@ class Decoder {
         break;
       case Tag.BUFFER_WHOLE_SEGMENT: {
         const s = this.segment(8);
+        if (s.buffer === NO_BYTES) {
+          b = s;
+          break;
+        }
         const whole = s.byteOffset === 0 && s.byteLength === s.buffer.byteLength ? s.buffer : s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength);
         b = { buffer: whole, byteOffset: 0, byteLength: s.byteLength };
         break;
@@ -753,6 +836,11 @@ class Decoder {
     const size = ctor?.BYTES_PER_ELEMENT ?? 1;
     if (offset + length * size > b.byteLength) this.corrupt(`view of ${length * size} bytes at ${offset} exceeds its ${b.byteLength}-byte buffer`);
     if ((b.byteOffset + offset) % size !== 0) this.corrupt(`view at byte ${offset} is not aligned to its ${size}-byte elements`);
+    if (b.buffer === NO_BYTES) {
+      const stub = new SegmentStub(ctor ? "typedarray" : "dataview", ctor?.name ?? "DataView", (b as StubBytes).segment, length, offset, length * size);
+      this.add(stub);
+      return stub as unknown as ArrayBufferView;
+    }
     const v = ctor ? new ctor(b.buffer, b.byteOffset + offset, length) : new DataView(b.buffer, b.byteOffset + offset, length);
     this.add(v);
     return v;
@@ -785,12 +873,25 @@ class Decoder {
     } else if (tag === Tag.VIEW) data = this.sharedView(this.u8());
     else if (tag === Tag.REF) data = this.ref();
     else return this.corrupt(`n-d array payload has tag 0x${tag.toString(16)}`);
+    if (this.describe !== undefined && data instanceof SegmentStub) {
+      if (data.type !== dt.array.name && !(dt.name === "uint8" && data.type === "Uint8ClampedArray")) this.corrupt(`${dt.name} array data is not a ${dt.array.name}`);
+      if (data.length !== size) this.corrupt(`${dt.name} array of shape [${shape.join(", ")}] needs ${size} elements, its data has ${data.length}`);
+      return this.fill(id, new NDArrayStub(dt.name, shape, data)) as unknown as NDArray;
+    }
     const ctor = (data as TypedArray | undefined)?.constructor;
     if (ctor !== dt.array && !(dt.name === "uint8" && ctor === Uint8ClampedArray)) this.corrupt(`${dt.name} array data is not a ${dt.array.name}`);
     const t = data as TypedArray;
     if (t.length !== size) this.corrupt(`${dt.name} array of shape [${shape.join(", ")}] needs ${size} elements, its data has ${t.length}`);
     return this.fill(id, new NDArray(t, shape, dt.name));
   }
+}
+
+/** Describe mode's segment buffer: zero bytes, never viewed. */
+const NO_BYTES = new ArrayBuffer(0);
+
+/** Describe mode's segment bytes: no bytes, the segment's number and raw length. */
+interface StubBytes extends SegmentBytes {
+  segment: number;
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -836,6 +937,48 @@ export function decodeGraph(
     dec.done();
     return value;
   } catch (e) {
+    if (e instanceof NdpackError) throw e;
+    if (e instanceof RangeError) throw new LimitError(`manifest too large for this engine: ${e.message}; lower the limits (maxDepth...)`, { cause: e });
+    throw e;
+  }
+}
+
+/** What {@link describeGraph} returns. */
+export interface DescribedGraph {
+  /**
+   * The root value, as `decodeGraph` would return it except that segment-backed values are
+   * {@link SegmentStub}s and {@link NDArrayStub}s and class instances are {@link ClassStub}s.
+   */
+  root?: unknown;
+  /** Arrays that were stored as string lists. */
+  stringLists: WeakSet<object>;
+  /** Set when decoding stopped at a tag this version does not know: the tag and its offset. */
+  stopped?: UnknownTagStop;
+}
+
+/**
+ * Decodes a manifest in describe mode: the same grammar as {@link decodeGraph}, but segment
+ * bytes are never asked for nor allocated (segment-backed values come back as stubs naming the
+ * segment), registered classes are not needed (instances come back as {@link ClassStub}s), and
+ * an unknown tag ends decoding without an error (`stopped`; no root then).
+ * @param manifest the manifest bytes (not mutated)
+ * @param segmentRawBytes raw byte length of each segment, by segment number
+ * @param options limits (`classes` is ignored)
+ * @returns the root value with stubs, and which arrays were string lists
+ * @throws NdpackError `ERR_TRUNCATED`, `ERR_CORRUPT`, `ERR_LIMIT`
+ * @example
+ * const { root } = describeGraph(container.manifest, container.segments.map((d) => d.rawBytes));
+ */
+export function describeGraph(manifest: Uint8Array, segmentRawBytes: readonly number[], options: GraphDecodeOptions = {}): DescribedGraph {
+  const stringLists = new WeakSet<object>();
+  const resolve: SegmentResolver = (segment) => ({ buffer: NO_BYTES, byteOffset: 0, byteLength: segmentRawBytes[segment]!, segment }) as StubBytes;
+  const dec = new Decoder(manifest, resolve, segmentRawBytes.length, options, 0, { stringLists });
+  try {
+    const root = dec.value();
+    dec.done();
+    return { root, stringLists };
+  } catch (e) {
+    if (e instanceof UnknownTagStop) return { stringLists, stopped: e };
     if (e instanceof NdpackError) throw e;
     if (e instanceof RangeError) throw new LimitError(`manifest too large for this engine: ${e.message}; lower the limits (maxDepth...)`, { cause: e });
     throw e;
