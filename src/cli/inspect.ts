@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { inspect, type InspectReport, type SegmentInfo } from "../inspect.js";
 import type { ManifestNode } from "../walk.js";
-import { formatBytes, parseCount } from "./common.js";
+import { formatBytes, parseCount, plural } from "./common.js";
 
 /**
  * Adds the `inspect` command to `program`.
@@ -47,9 +47,9 @@ export function renderInspect(report: InspectReport): string {
   if (report.stopped) lines.push(`walk stopped: ${report.stopped}; this file may come from a newer ndpack`);
   const { checksums: c } = report;
   lines.push(
-    `${report.segments.length} segments: raw ${report.rawBytes} B (${formatBytes(report.rawBytes)}), stored ${report.storedBytes} B (${formatBytes(report.storedBytes)}), ratio ${ratio(report.rawBytes, report.storedBytes)}`,
+    `${plural(report.segments.length, "segment")}: raw ${report.rawBytes} B (${formatBytes(report.rawBytes)}), stored ${report.storedBytes} B (${formatBytes(report.storedBytes)}), ratio ${ratio(report.rawBytes, report.storedBytes)}`,
     `checksums: manifest ${c.manifest} (${report.manifestBytes} B), index ${c.index} (${report.indexBytes} B); ` +
-      `${c.checksummedSegments} segments checksummed (run ndpack verify to check them), ${c.uncheckedSegments} not checksummed`,
+      `${plural(c.checksummedSegments, "segment")} checksummed (run ndpack verify to check them), ${c.uncheckedSegments} not checksummed`,
   );
   return lines.join("\n") + "\n";
 }
@@ -98,7 +98,7 @@ function describe(node: ManifestNode, segments: SegmentInfo[]): string {
       const view = node.byteOffset === undefined ? "" : `bytes ${node.byteOffset}-${node.byteOffset + node.byteLength!} of `;
       return (
         `${type}  ${view}segment ${s.segment}: stored ${s.storedBytes} B, raw ${s.rawBytes} B, ratio ${ratio(s.rawBytes, s.storedBytes)}, ` +
-        `codec ${s.codec}, filters ${s.filters.join("+") || "none"}, ${s.chunks} chunks, ${s.mappable ? "mappable" : "not mappable"}`
+        `codec ${s.codec}, filters ${s.filters.join("+") || "none"}, ${plural(s.chunks, "chunk")}, ${s.mappable ? "mappable" : "not mappable"}`
       );
     }
   }

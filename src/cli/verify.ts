@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { verify, type VerifyReport } from "../verify.js";
-import { EXIT_FAILURE, formatBytes, progressBar } from "./common.js";
+import { EXIT_FAILURE, formatBytes, plural, progressBar } from "./common.js";
 
 /**
  * Adds the `verify` command to `program`.
@@ -65,7 +65,7 @@ export function renderSummary(report: VerifyReport): string {
   ];
   if (unchecked) {
     lines.push(
-      `${unchecked} segments (${formatBytes(report.uncheckedBytes)}) not checksummed: stored raw without checksums (write with checksum: true or compress: "lz4" to have them checked)`,
+      `${plural(unchecked, "segment")} (${formatBytes(report.uncheckedBytes)}) not checksummed: stored raw without checksums (write with checksum: true or compress: "lz4" to have them checked)`,
     );
   }
   return lines.join("\n") + "\n";
