@@ -108,16 +108,18 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
       }
       let p = ip + MIN_MATCH;
       let r = ref + MIN_MATCH;
+      let open = true; // no differing byte found yet
       while (p + 8 <= matchlimit) {
         const diff = load<u64>(p) ^ load<u64>(r);
         if (diff != 0) {
           p += <usize>(ctz(diff) >> 3);
+          open = false;
           break;
         }
         p += 8;
         r += 8;
       }
-      if (p + 8 > matchlimit) {
+      if (open) {
         while (p < matchlimit && load<u8>(p) == load<u8>(r)) {
           p++;
           r++;
