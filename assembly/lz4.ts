@@ -53,11 +53,30 @@ let tableBase: u32 = 1;
   return op;
 }
 
-/** Copies `n` bytes from `s` to `d` (non-overlapping); `d + 16` and `s + 16` may be touched when `wild`. */
+/**
+ * Copies `n` bytes from `s` to `d`, forwards, in 16-byte vectors (the last one overlapping the
+ * one before), without touching bytes outside [s, s + n) and [d, d + n). The ranges must not
+ * overlap, or `d - s` must be at least 16 (each vector then reads bytes already written).
+ */
 // @ts-ignore: decorator
-@inline function copyBytes(d: usize, s: usize, n: usize, wild: bool): void {
-  if (n <= 16 && wild) v128.store(d, v128.load(s));
-  else memory.copy(d, s, n);
+@inline function copyForward(d: usize, s: usize, n: usize): void {
+  if (n >= 16) {
+    let i: usize = 0;
+    for (; i + 16 <= n; i += 16) v128.store(d + i, v128.load(s + i));
+    if (i < n) v128.store(d + n - 16, v128.load(s + n - 16));
+  } else if (n >= 8) {
+    const head = load<u64>(s);
+    const tail = load<u64>(s + n - 8);
+    store<u64>(d, head);
+    store<u64>(d + n - 8, tail);
+  } else if (n >= 4) {
+    const head = load<u32>(s);
+    const tail = load<u32>(s + n - 4);
+    store<u32>(d, head);
+    store<u32>(d + n - 4, tail);
+  } else {
+    for (let i: usize = 0; i < n; i++) store<u8>(d + i, load<u8>(s + i));
+  }
 }
 
 /**
@@ -132,7 +151,7 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
       if (op + 1 + extBytes(litLen) + litLen + 2 + extBytes(ml) > oend) return ERR_OUTPUT;
       const token = op++;
       if (litLen >= 15) op = writeExt(op, litLen);
-      copyBytes(op, anchor, litLen, op + 16 <= oend && anchor + 16 <= iend);
+      copyForward(op, anchor, litLen);
       op += litLen;
       store<u16>(op, <u16>(ip - ref));
       op += 2;
@@ -149,7 +168,7 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
   if (op + 1 + extBytes(litLen) + litLen > oend) return ERR_OUTPUT;
   store<u8>(op++, <u8>((litLen < 15 ? litLen : 15) << 4));
   if (litLen >= 15) op = writeExt(op, litLen);
-  memory.copy(op, anchor, litLen);
+  copyForward(op, anchor, litLen);
   op += litLen;
   return <i32>(op - dst);
 }
@@ -181,7 +200,7 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
       }
     }
     if (lit > iend - ip || lit > oend - op) return ERR_CORRUPT;
-    copyBytes(op, ip, lit, ip + 16 <= iend && op + 16 <= oend);
+    copyForward(op, ip, lit);
     op += lit;
     ip += lit;
     if (ip == iend) break; // the last sequence has literals only
@@ -202,27 +221,26 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
     ml += MIN_MATCH;
     if (ml > oend - op) return ERR_CORRUPT;
     const ref = op - offset;
-    if (offset >= 16 && ml <= 16 && op + 16 <= oend) {
-      v128.store(op, v128.load(ref));
-      op += ml;
-    } else if (offset >= ml) {
-      memory.copy(op, ref, ml);
-      op += ml;
+    if (offset >= 16 || offset >= ml) {
+      copyForward(op, ref, ml);
     } else if (offset == 1) {
       memory.fill(op, load<u8>(ref), ml);
-      op += ml;
+    } else if (ml <= 32) {
+      for (let i: usize = 0; i < ml; i++) store<u8>(op + i, load<u8>(ref + i));
     } else {
       // Overlapping: [ref, op) repeats with period offset; copy it in growing non-overlapping runs.
       let rem = ml;
       let run = offset;
+      let d = op;
       while (rem > 0) {
         const n = rem < run ? rem : run;
-        memory.copy(op, ref, n);
-        op += n;
+        memory.copy(d, ref, n);
+        d += n;
         rem -= n;
         run += n;
       }
     }
+    op += ml;
   }
   return <i32>(op - dst);
 }
