@@ -20,7 +20,7 @@
 import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT } from "./status";
 
 /** log2 of the hash table's entry count (chosen by benchmark; the twin uses the same). */
-export const LZ4_HASH_LOG: u32 = 12;
+export const LZ4_HASH_LOG: u32 = 16;
 const TABLE_ENTRIES: usize = 1 << LZ4_HASH_LOG;
 const TABLE: usize = memory.data(<i32>(TABLE_ENTRIES << 2), 64);
 const MIN_MATCH: usize = 4;
