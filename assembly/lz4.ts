@@ -190,7 +190,24 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
     if (ip >= iend) return ERR_CORRUPT;
     const token = <usize>load<u8>(ip++);
     let lit = token >> 4;
-    if (lit == 15) {
+    // Fast path far from both ends (the reference decoder's shortcut): up to 14 literals and a
+    // match of up to 18 bytes at an offset of 16 or more, each moved as whole vectors.
+    if (lit < 15 && (token & 15) < 15 && ip + 32 <= iend && op + 48 <= oend) {
+      v128.store(op, v128.load(ip));
+      op += lit;
+      ip += lit;
+      const offset = <usize>load<u16>(ip);
+      if (offset >= 16 && offset <= op - dst) {
+        ip += 2;
+        const ref = op - offset;
+        v128.store(op, v128.load(ref));
+        v128.store(op, v128.load(ref, 16), 16);
+        op += (token & 15) + MIN_MATCH;
+        continue;
+      }
+      // Otherwise finish this sequence on the general path with the literals done.
+      lit = 0;
+    } else if (lit == 15) {
       let b: usize = 255;
       while (b == 255) {
         if (ip >= iend) return ERR_CORRUPT;
