@@ -8,7 +8,7 @@
  */
 
 /** log2 of the compressor's hash table entry count; equal to `LZ4_HASH_LOG` in assembly/lz4.ts. */
-export const LZ4_HASH_LOG = 16;
+export const LZ4_HASH_LOG = 13;
 /** Status: the compressed block does not fit in the output (`ERR_OUTPUT` of assembly/status.ts). */
 export const LZ4_ERR_OUTPUT = -4;
 /** Status: the block is malformed (`ERR_CORRUPT` of assembly/status.ts). */
