@@ -5,7 +5,8 @@
  */
 import { NdpackError } from "../errors.js";
 import { CODEC_IDS } from "../format.js";
-import { lz4Js, lz4Wasm } from "./lz4.js";
+import { getKernels, jsKernels } from "../kernels/index.js";
+import { lz4Codec } from "./lz4.js";
 
 /** A block compressor. Each call handles one chunk, independent of every other. */
 export interface Codec {
@@ -57,4 +58,4 @@ export function codecById(id: number): CodecEntry | undefined {
   return byId.get(id);
 }
 
-registerCodec({ id: CODEC_IDS.lz4, name: "lz4", create: (backend) => (backend === "wasm" ? lz4Wasm() : null) ?? lz4Js() });
+registerCodec({ id: CODEC_IDS.lz4, name: "lz4", create: (backend) => lz4Codec(backend === "wasm" ? getKernels("wasm") : jsKernels) });

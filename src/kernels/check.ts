@@ -1,7 +1,7 @@
 /**
  * Argument checks shared by both kernel implementations, so that they throw the same errors.
  */
-import { NdpackError } from "../errors.js";
+import { CorruptError, NdpackError } from "../errors.js";
 
 /**
  * Checks the arguments of a filter kernel (shuffle, bitshuffle, delta).
@@ -43,3 +43,56 @@ export function checkOutputLength(kernel: string, srcLength: number, dstLength: 
 
 /** Typesizes the delta filter accepts. */
 export const DELTA_TYPESIZES: readonly number[] = [1, 2, 4, 8];
+
+/** Filter ids (FILTER_IDS in src/format.ts) the fused chunk kernels know: shuffle, bitshuffle, delta. */
+const CHUNK_FILTERS: readonly number[] = [1, 2, 3];
+/** Codec ids the fused chunk kernels implement: none (0) and lz4 (1). */
+export const FUSED_CODECS: readonly number[] = [0, 1];
+/** Largest chunk the fused chunk kernels take, in bytes (MAX_CHUNK_BYTES, 64 MiB). */
+export const MAX_FUSED_CHUNK_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Checks the arguments of `encodeChunk` / `decodeChunk`.
+ * @param kernel name of the kernel, for the message
+ * @param rawLength the chunk's raw length in bytes
+ * @param filters filter ids
+ * @param typesize element size in bytes
+ * @param codec codec id
+ * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for unknown ids, a typesize a filter does not
+ *   take, or a chunk over {@link MAX_FUSED_CHUNK_BYTES}
+ */
+export function checkChunkArgs(kernel: string, rawLength: number, filters: readonly number[], typesize: number, codec: number): void {
+  if (!FUSED_CODECS.includes(codec)) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: codec id must be 0 (none) or 1 (lz4), got ${codec}`);
+  if (rawLength > MAX_FUSED_CHUNK_BYTES) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: chunk of ${rawLength} bytes; at most ${MAX_FUSED_CHUNK_BYTES}`);
+  for (const f of filters) {
+    if (!CHUNK_FILTERS.includes(f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: unknown filter id ${f}`);
+    const ok = Number.isInteger(typesize) && typesize >= 1 && typesize <= 255 && (f !== 3 || DELTA_TYPESIZES.includes(typesize));
+    if (!ok) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: typesize ${typesize} not taken by filter ${f}`);
+  }
+}
+
+/**
+ * The error for a chunk whose checksum differs from the chunk table's.
+ * @param actual the checksum computed over the stored bytes
+ * @param expected the checksum in the chunk table
+ * @returns a CorruptError with code `ERR_CHECKSUM`
+ */
+export function checksumError(actual: number, expected: number): CorruptError {
+  return new CorruptError(`checksum ${hex32(actual)} does not match the stored ${hex32(expected)}`, {}, "ERR_CHECKSUM");
+}
+
+/**
+ * The error for an LZ4 block that is malformed or decodes to another length.
+ * @param status the decompressor's result: bytes written, or a negative status
+ * @param expected the chunk's raw length in bytes
+ * @returns a CorruptError with code `ERR_CORRUPT`
+ */
+export function blockError(status: number, expected: number): CorruptError {
+  return new CorruptError(
+    status < 0 ? `LZ4 block is malformed (status ${status}); ${expected} bytes expected` : `LZ4 block decodes to ${status} bytes; ${expected} expected`,
+  );
+}
+
+function hex32(n: number): string {
+  return "0x" + (n >>> 0).toString(16).padStart(8, "0");
+}

@@ -7,7 +7,7 @@ import { jsKernels } from "./js/index.js";
 import type { Kernels } from "./types.js";
 import { createWasmKernels } from "./wasm/index.js";
 
-export type { Kernels } from "./types.js";
+export type { EncodedChunk, Kernels } from "./types.js";
 export { jsKernels } from "./js/index.js";
 export { WASM_PIECE_BYTES } from "./wasm/index.js";
 

@@ -9,6 +9,23 @@
  * typesize the kernel does not take, a `dst` shorter than `src`) throw `NdpackError`
  * `ERR_INVALID_ARGUMENT`; only the first `src.length` elements of `dst` are written.
  */
+import type { CHUNK_FLAG_RAW } from "../format.js";
+/**
+ * One chunk as stored by {@link Kernels.encodeChunk}.
+ */
+export interface EncodedChunk {
+  /**
+   * The stored bytes. Owned by the kernels: it may view WebAssembly memory or a scratch buffer
+   * of the js kernels, valid until the next call on the same kernels; or it is the caller's
+   * `raw` itself (flag {@link CHUNK_FLAG_RAW}). Copy or write it before the next call.
+   */
+  stored: Uint8Array;
+  /** Chunk flags (docs/FORMAT.md, "Segment index"): {@link CHUNK_FLAG_RAW} or 0. */
+  flags: number;
+  /** xxHash32 (seed 0) of `stored`, unsigned. */
+  checksum: number;
+}
+
 export interface Kernels {
   /** Which implementation this is. */
   readonly name: "wasm" | "js";
@@ -29,6 +46,56 @@ export interface Kernels {
   deltaEncode(src: Uint8Array, dst: Uint8Array, typesize: number): void;
   /** Inverse of {@link Kernels.deltaEncode}. */
   deltaDecode(src: Uint8Array, dst: Uint8Array, typesize: number): void;
+  /**
+   * Compresses `src` into one standard LZ4 block (no size prefix) at the start of `dst`
+   * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md; algorithm in assembly/lz4.ts).
+   * Both implementations write the same bytes.
+   * @returns the block length in bytes, or a negative status: -4 when the block does not fit in
+   *   `dst.length` bytes, -3 when `src` is over 0x7E000000 bytes. Never throws.
+   */
+  lz4Compress(src: Uint8Array, dst: Uint8Array): number;
+  /**
+   * Decompresses one LZ4 block into `dst`, strictly bounds-checked (never reads past `src` nor
+   * writes past `dst`; rejects offsets before the output start).
+   * @returns the bytes written, or -5 for a malformed block. Never throws.
+   */
+  lz4Decompress(src: Uint8Array, dst: Uint8Array): number;
+  /**
+   * The fused chunk pipeline (docs/FORMAT.md, "Chunks"): `filters` in order, then `codec`,
+   * then xxHash32 of the stored bytes, in one call. The wasm kernels copy `raw` into their
+   * memory once and hand back a view of it; the js kernels use reused scratch buffers.
+   * Equal to the composition of the single kernels: with a codec, a block that does not
+   * shrink (strictly) gives `raw` itself with flag {@link CHUNK_FLAG_RAW}; without codec and
+   * filters, `raw` with that flag; without codec but with filters, the filtered bytes, flags 0.
+   * @param raw the chunk's raw bytes, at most MAX_CHUNK_BYTES (64 MiB)
+   * @param filters filter ids (FILTER_IDS) in the order they apply
+   * @param typesize element size in bytes for the filters, 1..255 (delta: 1, 2, 4, 8)
+   * @param codec CODEC_IDS.none or CODEC_IDS.lz4
+   * @returns the stored bytes (owned by the kernels, valid until the next call), flags, checksum
+   * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for an unknown filter or codec, a bad
+   *   typesize or a chunk over MAX_CHUNK_BYTES
+   */
+  encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number): EncodedChunk;
+  /**
+   * Inverse of {@link Kernels.encodeChunk}: checks the checksum (when `expectedChecksum` is
+   * given), undoes the codec, then the filters in reverse, into `dst` (exactly the chunk's raw
+   * length). The wasm kernels copy `stored` in once and the result out once.
+   * @param stored the stored bytes of the chunk
+   * @param dst receives the raw bytes; its length is the chunk's raw length
+   * @param expectedChecksum the chunk table's checksum, or undefined to skip the check
+   * @throws {CorruptError} `ERR_CHECKSUM` when the checksum differs, `ERR_CORRUPT` when the
+   *   block is malformed or does not decode to exactly `dst.length` bytes;
+   *   {@link NdpackError} `ERR_INVALID_ARGUMENT` for unknown ids or a bad typesize
+   */
+  decodeChunk(
+    stored: Uint8Array,
+    dst: Uint8Array,
+    filters: readonly number[],
+    typesize: number,
+    codec: number,
+    flags: number,
+    expectedChecksum: number | undefined,
+  ): void;
   /** xxHash32 of `data` (Yann Collet's XXH32), as an unsigned 32-bit integer. */
   xxhash32(data: Uint8Array, seed?: number): number;
   /**

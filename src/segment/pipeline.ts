@@ -8,6 +8,7 @@ import { codecById, codecByName, type Codec } from "../codecs/registry.js";
 import { CorruptError, NdpackError } from "../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
 import type { SegmentSource } from "../graph/encode.js";
+import { FUSED_CODECS } from "../kernels/check.js";
 import type { Kernels } from "../kernels/types.js";
 import type { ChunkEntry, SegmentDescriptor } from "./descriptor.js";
 
@@ -98,6 +99,23 @@ function* rawPieces(src: SegmentSource, d: SegmentDescriptor): Generator<Uint8Ar
 }
 
 function* chunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncodeOptions): Generator<Uint8Array> {
+  if (FUSED_CODECS.includes(d.codec)) {
+    // The fused path: filters, LZ4 and the checksum in one kernel call per chunk.
+    const k = o.kernels;
+    for (let at = 0; at < src.byteLength; at += d.chunkBytes) {
+      const raw = window(src, at, Math.min(d.chunkBytes, src.byteLength - at));
+      const { stored, flags, checksum } = k.encodeChunk(raw, d.filters, d.typesize, d.codec);
+      d.chunks.push({ storedBytes: stored.length, checksum, flags });
+      d.storedBytes += stored.length;
+      yield stored;
+    }
+    return;
+  }
+  yield* genericChunkPieces(src, d, o);
+}
+
+/** The chunk pipeline for registered codecs that the kernels do not fuse: one kernel call per step. */
+function* genericChunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncodeOptions): Generator<Uint8Array> {
   const k = o.kernels;
   const codec: Codec | null = o.compress === "none" ? null : codecByName(o.compress).create(k.name);
   let a = new Uint8Array(0);
@@ -152,6 +170,25 @@ export function decodeChunks(
   verify: boolean,
   segment: number,
 ): void {
+  if (FUSED_CODECS.includes(d.codec)) {
+    let rel = 0;
+    for (let c = 0; c < d.chunks.length; c++) {
+      const entry = d.chunks[c]!;
+      const rawAt = c * d.chunkBytes;
+      const stored = readStored(rel, entry.storedBytes);
+      const dst = window(out, rawAt, Math.min(d.chunkBytes, d.rawBytes - rawAt));
+      try {
+        kernels.decodeChunk(stored, dst, d.filters, d.typesize, d.codec, entry.flags, verify ? entry.checksum : undefined);
+      } catch (e) {
+        if (e instanceof NdpackError && (e.code === "ERR_CORRUPT" || e.code === "ERR_CHECKSUM")) {
+          throw new CorruptError(`segment ${segment} chunk ${c}: ${e.message}`, { segment, chunk: c, cause: e }, e.code);
+        }
+        throw e;
+      }
+      rel += entry.storedBytes;
+    }
+    return;
+  }
   const codec = d.codec === CODEC_IDS.none ? null : codecById(d.codec)?.create(kernels.name);
   if (d.codec !== CODEC_IDS.none && !codec) throw new CorruptError(`segment ${segment}: unknown codec id ${d.codec}`, { segment });
   let a = new Uint8Array(0);

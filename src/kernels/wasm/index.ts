@@ -8,10 +8,19 @@
  * whole input: a shuffle piece is a range of whole elements whose output is one segment of each
  * byte row (of each bit plane for bitshuffle), delta pieces carry the previous element over,
  * xxhash32 keeps its state inside wasm between pieces. Pieces stay in the CPU cache.
+ *
+ * The fused chunk calls (`encodeChunk`, `decodeChunk`) and the LZ4 calls work on a whole
+ * chunk at once in four regions of the chunk's size (input, two for filter ping-pong and the
+ * LZ4 output, bitshuffle scratch) laid over the same arena: one copy in, filters and LZ4 and
+ * xxHash32 arena to arena, one copy out (or a view of wasm memory handed back). That arena
+ * grows to fit the largest chunk seen, at most 4 x 64 MiB (MAX_CHUNK_BYTES), never shrinks;
+ * views over `memory.buffer` are re-created after it grows.
  */
 import { NdpackError } from "../../errors.js";
-import { checkFilterArgs, checkOutputLength, DELTA_TYPESIZES } from "../check.js";
-import type { Kernels } from "../types.js";
+import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
+import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES } from "../check.js";
+import { LZ4_ERR_CORRUPT, LZ4_ERR_LENGTH, lz4CompressBound } from "../js/lz4.js";
+import type { EncodedChunk, Kernels } from "../types.js";
 import { WASM_BASE64 } from "./binary.js";
 
 /** Size of one arena region, the most input bytes a kernel call hands to wasm at once: 256 KiB. */
@@ -22,6 +31,8 @@ const STATUS_MESSAGES: Record<number, string> = {
   [-1]: "typesize not supported",
   [-2]: "memory could not grow",
   [-3]: "length too large",
+  [-4]: "output too small",
+  [-5]: "input malformed",
 };
 
 /** A filter kernel of the core: (src, dst, len, typesize, tmp) -> bytes written or status. */
@@ -53,11 +64,25 @@ interface CoreExports {
   xxh32Stripes(ptr: number, len: number): number;
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
   xxhash32(ptr: number, len: number, seed: number): number;
+  lz4Compress(src: number, len: number, dst: number, cap: number): number;
+  lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
   float32ToBfloat16: ConvertExport;
   bfloat16ToFloat32: ConvertExport;
 }
+
+/** The core's filter exports by filter id (FILTER_IDS), forward and inverse. */
+const FORWARD_EXPORTS: Record<number, "shuffle" | "bitshuffle" | "deltaEncode"> = {
+  [FILTER_IDS.shuffle]: "shuffle",
+  [FILTER_IDS.bitshuffle]: "bitshuffle",
+  [FILTER_IDS.delta]: "deltaEncode",
+};
+const INVERSE_EXPORTS: Record<number, "unshuffle" | "bitunshuffle" | "deltaDecode"> = {
+  [FILTER_IDS.shuffle]: "unshuffle",
+  [FILTER_IDS.bitshuffle]: "bitunshuffle",
+  [FILTER_IDS.delta]: "deltaDecode",
+};
 
 let compiled: object | undefined;
 
@@ -88,7 +113,9 @@ class CoreKernels implements WasmKernels {
   readonly name = "wasm" as const;
   readonly #core: CoreExports;
   readonly #base: number;
-  readonly #heap: Uint8Array;
+  #heap: Uint8Array;
+  /** Bytes of each of the four chunk regions currently reserved (0: none yet). */
+  #region = 0;
 
   constructor(core: CoreExports) {
     this.#core = core;
@@ -203,6 +230,130 @@ class CoreKernels implements WasmKernels {
 
   deltaDecode(src: Uint8Array, dst: Uint8Array, typesize: number): void {
     this.#delta("deltaDecode", src, dst, typesize);
+  }
+
+  /**
+   * Makes the four chunk regions at least `bytes` long each (a multiple of 64), growing wasm
+   * memory if needed and re-creating the heap view. Returns the region size.
+   */
+  #reserve(bytes: number): number {
+    if (bytes <= this.#region) return this.#region;
+    const region = Math.max(WASM_PIECE_BYTES, Math.ceil(bytes / 65536) * 65536);
+    const status = this.#core.ensureArena(4 * region);
+    if (status < 0) throw new NdpackError("ERR_LIMIT", `wasm arena: ${STATUS_MESSAGES[status]} (4 x ${region} bytes asked)`);
+    this.#heap = new Uint8Array(this.#core.memory.buffer);
+    this.#region = region;
+    return region;
+  }
+
+  lz4Compress(src: Uint8Array, dst: Uint8Array): number {
+    if (src.length > MAX_FUSED_CHUNK_BYTES) return LZ4_ERR_LENGTH;
+    const cap = Math.min(dst.length, lz4CompressBound(src.length));
+    const region = this.#reserve(Math.max(src.length, cap));
+    const a = this.#base;
+    const b = a + region;
+    this.#heap.set(src, a);
+    const n = this.#core.lz4Compress(a, src.length, b, cap);
+    if (n > 0) dst.set(this.#heap.subarray(b, b + n));
+    return n;
+  }
+
+  lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
+    if (dst.length > MAX_FUSED_CHUNK_BYTES) return LZ4_ERR_LENGTH;
+    if (src.length > lz4CompressBound(dst.length)) return LZ4_ERR_CORRUPT; // more than any block of dst.length bytes
+    const region = this.#reserve(Math.max(src.length, dst.length));
+    const a = this.#base;
+    const b = a + region;
+    this.#heap.set(src, a);
+    const n = this.#core.lz4Decompress(a, src.length, b, dst.length);
+    if (n > 0) dst.set(this.#heap.subarray(b, b + n));
+    return n;
+  }
+
+  encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number): EncodedChunk {
+    checkChunkArgs("encodeChunk", raw.length, filters, typesize, codec);
+    const len = raw.length;
+    const region = this.#reserve(len);
+    const core = this.#core;
+    const a = this.#base;
+    const b = a + region;
+    const c = b + region;
+    const tmp = c + region;
+    this.#heap.set(raw, a);
+    let cur = a;
+    for (const id of filters) {
+      const out = cur === b ? c : b;
+      const kernel = FORWARD_EXPORTS[id]!;
+      this.#check(kernel, core[kernel](cur, out, len, typesize, tmp));
+      cur = out;
+    }
+    let at = cur;
+    let storedBytes = len;
+    let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
+    if (codec === CODEC_IDS.lz4) {
+      const out = cur === b ? c : b;
+      // Only a strictly smaller block is kept: the output holds len - 1 bytes.
+      const n = len > 0 ? core.lz4Compress(cur, len, out, len - 1) : -1;
+      if (n >= 0) {
+        at = out;
+        storedBytes = n;
+        flags = 0;
+      } else {
+        at = a;
+        flags = CHUNK_FLAG_RAW;
+      }
+    }
+    const checksum = core.xxhash32(at, storedBytes, 0) >>> 0;
+    const stored = flags & CHUNK_FLAG_RAW ? raw : this.#heap.subarray(at, at + storedBytes);
+    return { stored, flags, checksum };
+  }
+
+  decodeChunk(
+    stored: Uint8Array,
+    dst: Uint8Array,
+    filters: readonly number[],
+    typesize: number,
+    codec: number,
+    flags: number,
+    expectedChecksum: number | undefined,
+  ): void {
+    const len = dst.length;
+    checkChunkArgs("decodeChunk", len, filters, typesize, codec);
+    const plain = (flags & CHUNK_FLAG_RAW) !== 0 || (codec === CODEC_IDS.none && filters.length === 0);
+    if (plain) {
+      if (stored.length !== len) throw blockError(stored.length, len);
+      if (expectedChecksum !== undefined) {
+        const sum = this.xxhash32(stored);
+        if (sum !== expectedChecksum >>> 0) throw checksumError(sum, expectedChecksum);
+      }
+      dst.set(stored);
+      return;
+    }
+    if (codec === CODEC_IDS.lz4 ? stored.length > lz4CompressBound(len) : stored.length !== len) throw blockError(-5, len);
+    const region = this.#reserve(Math.max(len, stored.length));
+    const core = this.#core;
+    const a = this.#base;
+    const b = a + region;
+    const c = b + region;
+    const tmp = c + region;
+    this.#heap.set(stored, a);
+    if (expectedChecksum !== undefined) {
+      const sum = core.xxhash32(a, stored.length, 0) >>> 0;
+      if (sum !== expectedChecksum >>> 0) throw checksumError(sum, expectedChecksum);
+    }
+    let cur = a;
+    if (codec === CODEC_IDS.lz4) {
+      const n = core.lz4Decompress(a, stored.length, b, len);
+      if (n !== len) throw blockError(n, len);
+      cur = b;
+    }
+    for (let f = filters.length - 1; f >= 0; f--) {
+      const out = cur === b ? c : b;
+      const kernel = INVERSE_EXPORTS[filters[f]!]!;
+      this.#check(kernel, core[kernel](cur, out, len, typesize, tmp));
+      cur = out;
+    }
+    dst.set(this.#heap.subarray(cur, cur + len));
   }
 
   xxhash32(data: Uint8Array, seed = 0): number {

@@ -1,0 +1,207 @@
+/**
+ * LZ4 block compression and decompression in TypeScript, the twin of `assembly/lz4.ts`: the
+ * same algorithm with the same parameters, so both write the same bytes for the same input.
+ * Written from the LZ4 block format spec
+ * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md); the algorithm (a greedy
+ * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1) is
+ * described step by step at the top of `assembly/lz4.ts`.
+ */
+
+/** log2 of the compressor's hash table entry count; equal to `LZ4_HASH_LOG` in assembly/lz4.ts. */
+export const LZ4_HASH_LOG = 13;
+/** Status: the compressed block does not fit in the output (`ERR_OUTPUT` of assembly/status.ts). */
+export const LZ4_ERR_OUTPUT = -4;
+/** Status: the block is malformed (`ERR_CORRUPT` of assembly/status.ts). */
+export const LZ4_ERR_CORRUPT = -5;
+/** Status: a length is over what the functions take (`ERR_LENGTH` of assembly/status.ts). */
+export const LZ4_ERR_LENGTH = -3;
+/** Largest input the compressor takes, in bytes (the reference's LZ4_MAX_INPUT_SIZE). */
+export const LZ4_MAX_INPUT_BYTES = 0x7e000000;
+
+const MIN_MATCH = 4;
+const LAST_LITERALS = 5;
+const MF_LIMIT = 12;
+const MAX_DISTANCE = 65535;
+const SKIP_TRIGGER = 6;
+const HASH_SHIFT = 32 - LZ4_HASH_LOG;
+const PRIME = 2654435761 | 0;
+
+/**
+ * Worst-case LZ4 block size for `n` input bytes (all literals), in bytes.
+ * @param n input length in bytes
+ * @returns n + floor(n / 255) + 16
+ * @example new Uint8Array(lz4CompressBound(chunk.length))
+ */
+export function lz4CompressBound(n: number): number {
+  return n + Math.floor(n / 255) + 16;
+}
+
+/**
+ * An LZ4 block compressor with its own hash table (2^{@link LZ4_HASH_LOG} u32 entries, reused
+ * across calls without clearing: entries carry a base that advances every call). Holds no
+ * other state; the output depends on the input only.
+ */
+export class Lz4Compressor {
+  readonly #table = new Uint32Array(1 << LZ4_HASH_LOG);
+  #base = 1;
+
+  /**
+   * Compresses `src` into one LZ4 block at the start of `dst`.
+   * @param src input bytes (at most {@link LZ4_MAX_INPUT_BYTES})
+   * @param dst output; at most `dst.length` bytes are written; must not overlap `src`
+   * @returns the block's length in bytes, or {@link LZ4_ERR_OUTPUT} when it does not fit in
+   *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"), or
+   *   {@link LZ4_ERR_LENGTH}; never throws
+   * @example const n = new Lz4Compressor().compress(chunk, out); if (n > 0) write(out.subarray(0, n))
+   */
+  compress(src: Uint8Array, dst: Uint8Array): number {
+    const len = src.length;
+    if (len > LZ4_MAX_INPUT_BYTES) return LZ4_ERR_LENGTH;
+    const table = this.#table;
+    if (this.#base + len + 1 > 0xffffffff) {
+      table.fill(0);
+      this.#base = 1;
+    }
+    const base = this.#base;
+    this.#base += len + 1;
+    const cap = dst.length;
+    let op = 0;
+    let anchor = 0;
+    if (len >= MF_LIMIT + 1) {
+      const ilimit = len - MF_LIMIT;
+      const matchlimit = len - LAST_LITERALS;
+      table[Math.imul(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24), PRIME) >>> HASH_SHIFT] = base;
+      let ip = 1;
+      for (;;) {
+        let misses = 1 << SKIP_TRIGGER;
+        let ref = -1;
+        while (ip <= ilimit) {
+          const seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+          const h = Math.imul(seq, PRIME) >>> HASH_SHIFT;
+          const entry = table[h]!;
+          table[h] = base + ip;
+          if (entry >= base) {
+            const cand = entry - base;
+            if (ip - cand <= MAX_DISTANCE && (src[cand]! | (src[cand + 1]! << 8) | (src[cand + 2]! << 16) | (src[cand + 3]! << 24)) === seq) {
+              ref = cand;
+              break;
+            }
+          }
+          ip += misses++ >> SKIP_TRIGGER;
+        }
+        if (ref < 0) break;
+        while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) {
+          ip--;
+          ref--;
+        }
+        let p = ip + MIN_MATCH;
+        let r = ref + MIN_MATCH;
+        while (p < matchlimit && src[p] === src[r]) {
+          p++;
+          r++;
+        }
+        const litLen = ip - anchor;
+        const ml = p - ip - MIN_MATCH;
+        if (op + 1 + extBytes(litLen) + litLen + 2 + extBytes(ml) > cap) return LZ4_ERR_OUTPUT;
+        const token = op++;
+        if (litLen >= 15) op = writeExt(dst, op, litLen);
+        copyBytes(dst, op, src, anchor, litLen);
+        op += litLen;
+        const offset = ip - ref;
+        dst[op] = offset;
+        dst[op + 1] = offset >>> 8;
+        op += 2;
+        if (ml >= 15) op = writeExt(dst, op, ml);
+        dst[token] = ((litLen < 15 ? litLen : 15) << 4) | (ml < 15 ? ml : 15);
+        ip = p;
+        anchor = ip;
+        if (ip > ilimit) break;
+        const q = ip - 2;
+        table[Math.imul(src[q]! | (src[q + 1]! << 8) | (src[q + 2]! << 16) | (src[q + 3]! << 24), PRIME) >>> HASH_SHIFT] = base + q;
+      }
+    }
+    const litLen = len - anchor;
+    if (op + 1 + extBytes(litLen) + litLen > cap) return LZ4_ERR_OUTPUT;
+    dst[op++] = (litLen < 15 ? litLen : 15) << 4;
+    if (litLen >= 15) op = writeExt(dst, op, litLen);
+    copyBytes(dst, op, src, anchor, litLen);
+    return op + litLen;
+  }
+}
+
+function extBytes(n: number): number {
+  return n >= 15 ? Math.floor((n - 15) / 255) + 1 : 0;
+}
+
+function writeExt(dst: Uint8Array, op: number, n: number): number {
+  let r = n - 15;
+  for (; r >= 255; r -= 255) dst[op++] = 255;
+  dst[op++] = r;
+  return op;
+}
+
+/** Copies `n` bytes of `src` from `s` to `dst` at `d` (different buffers or non-overlapping ranges). */
+function copyBytes(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: number): void {
+  if (n < 32) for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+  else dst.set(src.subarray(s, s + n), d);
+}
+
+/**
+ * Decompresses one LZ4 block, strictly bounds-checked: never reads past `src` nor writes past
+ * `dst`; rejects offsets of 0 and offsets before the start of the output.
+ * @param src the block
+ * @param dst output; at most `dst.length` bytes are written; must not overlap `src`
+ * @returns the bytes written, or {@link LZ4_ERR_CORRUPT} for a malformed block (empty,
+ *   truncated, a length past the input or the output, a bad offset); never throws
+ * @example if (lz4Decompress(block, out) !== out.length) throw new CorruptError("bad block")
+ */
+export function lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
+  const iend = src.length;
+  const cap = dst.length;
+  let ip = 0;
+  let op = 0;
+  for (;;) {
+    if (ip >= iend) return LZ4_ERR_CORRUPT;
+    const token = src[ip++]!;
+    let lit = token >>> 4;
+    if (lit === 15) {
+      let b = 255;
+      while (b === 255) {
+        if (ip >= iend) return LZ4_ERR_CORRUPT;
+        b = src[ip++]!;
+        lit += b;
+        if (lit > iend) return LZ4_ERR_CORRUPT;
+      }
+    }
+    if (lit > iend - ip || lit > cap - op) return LZ4_ERR_CORRUPT;
+    copyBytes(dst, op, src, ip, lit);
+    op += lit;
+    ip += lit;
+    if (ip === iend) break;
+    if (iend - ip < 2) return LZ4_ERR_CORRUPT;
+    const offset = src[ip]! | (src[ip + 1]! << 8);
+    ip += 2;
+    if (offset === 0 || offset > op) return LZ4_ERR_CORRUPT;
+    let ml = token & 15;
+    if (ml === 15) {
+      let b = 255;
+      while (b === 255) {
+        if (ip >= iend) return LZ4_ERR_CORRUPT;
+        b = src[ip++]!;
+        ml += b;
+        if (ml > cap) return LZ4_ERR_CORRUPT;
+      }
+    }
+    ml += MIN_MATCH;
+    if (ml > cap - op) return LZ4_ERR_CORRUPT;
+    let ref = op - offset;
+    if (offset >= ml && ml >= 32) {
+      dst.copyWithin(op, ref, ref + ml);
+      op += ml;
+    } else {
+      const end = op + ml;
+      while (op < end) dst[op++] = dst[ref++]!;
+    }
+  }
+  return op;
+}
