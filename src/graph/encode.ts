@@ -653,15 +653,7 @@ class Encoder {
 
   private keyedObjectWith(o: Record<string, unknown>, keys: string[], tag: number): void {
     this.byte(tag);
-    this.enter();
-    const d = this.depth - 1;
-    this.varint(keys.length);
-    for (const key of keys) {
-      this.path[d] = key;
-      this.string(key);
-      this.value(o[key]);
-    }
-    this.depth--;
+    this.props(o, keys);
   }
 
   private map(m: Map<unknown, unknown>): void {
