@@ -100,10 +100,66 @@ function latin1(b: Uint8Array, s: number, e: number): string {
   return out;
 }
 
-/** Parses one whole number token `b[s, e)` (no whitespace inside); undefined when it is not a number. */
+/** Parses one number token `b[s, e)`; returns undefined when it is not a number. */
 function parseNumber(b: Uint8Array, s: number, e: number): number | undefined {
-  const v = parseNumberAt(b, s, e);
-  return numEnd === e ? v : undefined;
+  let i = s;
+  let neg = false;
+  let c = b[i]!;
+  if (c === 0x2d || c === 0x2b) {
+    neg = c === 0x2d;
+    i++;
+  }
+  let m = 0;
+  let digits = 0;
+  let exp = 0;
+  let any = false;
+  for (; i < e; i++) {
+    c = b[i]! - 0x30;
+    if (c < 0 || c > 9) break;
+    any = true;
+    if (digits < 15) {
+      m = m * 10 + c;
+      if (m !== 0) digits++;
+    } else exp++;
+  }
+  if (i < e && b[i] === 0x2e) {
+    for (i++; i < e; i++) {
+      c = b[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      any = true;
+      if (digits < 15) {
+        m = m * 10 + c;
+        if (m !== 0) digits++;
+        exp--;
+      }
+    }
+  }
+  if (any && i < e && (b[i] === 0x65 || b[i] === 0x45)) {
+    i++;
+    let eneg = false;
+    if (b[i] === 0x2d || b[i] === 0x2b) {
+      eneg = b[i] === 0x2d;
+      i++;
+    }
+    let ev = 0;
+    const es = i;
+    for (; i < e; i++) {
+      c = b[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      if (ev < 100000) ev = ev * 10 + c;
+    }
+    if (i === es) return slowNumber(b, s, e);
+    exp += eneg ? -ev : ev;
+  }
+  if (!any || i !== e) return slowNumber(b, s, e);
+  // Clinger's fast path: m < 2^53 and 10^|exp| exact, so one correctly rounded operation.
+  if (digits >= 15 && exp !== 0) return slowNumber(b, s, e);
+  let v: number;
+  if (exp === 0) v = m;
+  else if (exp > 0 && exp <= 22) v = m * POW10[exp]!;
+  else if (exp < 0 && exp >= -22) v = m / POW10[-exp]!;
+  else return slowNumber(b, s, e);
+  return neg ? -v : v;
 }
 
 /** End of the token read by the last {@link parseNumberAt} call. */
@@ -325,18 +381,20 @@ function* parse(w: Window, kind: Kind, binaryOpt: boolean | undefined, name: str
 
   let binary = kind === "word2vec" ? binaryOpt : false;
   if (binary === undefined) {
-    // Detect from the first record: text iff it is a line of a word and `dim` numbers.
+    // Detect from the first records: text iff each of the first few is a line of a word and
+    // `dim` numbers. One record is not enough: with dim 1, a binary float can read as "0\n".
     binary = false;
     if (count > 0) {
-      const limit = 64 * dim + MAX_HEADER_LINE;
+      const lines = Math.min(count, DETECT_RECORDS);
+      const limit = lines * (64 * dim + MAX_HEADER_LINE);
       for (;;) {
         const view = w.bytes.subarray(w.pos, w.end);
-        const nl = view.indexOf(0x0a);
-        if (nl < 0 && !w.eof && view.length < limit) {
-          yield* more("the first record");
+        const text = looksLikeText(view, dim, lines, w.eof || view.length >= limit);
+        if (text === undefined) {
+          yield* more("the first records");
           continue;
         }
-        binary = !looksLikeTextRecord(nl < 0 ? view : view.subarray(0, nl), dim);
+        binary = !text;
         break;
       }
     }
@@ -566,6 +624,28 @@ function scanBinary(w: Window, out8: Uint8Array, r: number, count: number, first
   }
   w.pos = pos;
   return r;
+}
+
+/** Records that must read as text lines before a file without a `binary` option counts as text. */
+const DETECT_RECORDS = 8;
+
+/**
+ * Whether the first `lines` lines of `view` are text records: true, false as soon as one is not,
+ * or undefined when `view` ends inside them and more input may come (`final` false).
+ */
+function looksLikeText(view: Uint8Array, dim: number, lines: number, final: boolean): boolean | undefined {
+  let at = 0;
+  for (let n = 0; n < lines; n++) {
+    const nl = view.indexOf(0x0a, at);
+    if (nl < 0) {
+      if (!final) return undefined;
+      // The input ends inside this line: judge what there is (at least one line was a record).
+      return at >= view.length ? n > 0 : looksLikeTextRecord(view.subarray(at), dim);
+    }
+    if (!looksLikeTextRecord(view.subarray(at, nl), dim)) return false;
+    at = nl + 1;
+  }
+  return true;
 }
 
 function looksLikeTextRecord(line: Uint8Array, dim: number): boolean {

@@ -237,3 +237,12 @@ print(json.dumps([words, hashlib.sha256(vecs.tobytes()).hexdigest()]))
     }
   });
 });
+
+describe("binary or text, detected", () => {
+  it("a binary file whose first record reads as a text line is still binary (dim 1, float bytes '0\\n')", () => {
+    // 6.98e-17 as float32 is 30 0a a1 24: the first record "! " + "0\n" looks like the text line "! 0".
+    const wv = { words: ["!", "!", "!", "!", "!", "!"], vectors: new NDArray(Float32Array.from([6.983987820436679e-17, 0, 0, 0, 0, 0]), [6, 1]) };
+    const back = parseWord2vec(encodeWord2vec(wv, { binary: true }));
+    expect([...back.vectors.data]).toEqual([...wv.vectors.data]);
+  });
+});
