@@ -16,3 +16,4 @@ export { backend } from "./kernels/index.js";
 export { ClassRegistry, registerClass, type ClassCodec, type Constructor } from "./graph/classes.js";
 export { DEFAULT_DECODE_LIMITS } from "./graph/decode.js";
 export type { FilterName } from "./segment/pipeline.js";
+export type { Progress } from "./segment/container.js";
