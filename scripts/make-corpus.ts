@@ -1,5 +1,5 @@
 /**
- * Writes the fuzz seed corpus: small `.ndpack` files, each exercising some manifest tags, to
+ * Writes the fuzz seed corpus: small ndpack files (`.seed`, so that `*.ndpack` outputs stay ignored), each exercising some manifest tags, to
  * `test/corpus/`. Run after a format change: `npx tsc -p tsconfig.json && node dist/scripts/make-corpus.js`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -45,8 +45,8 @@ function main(): void {
   const dir = join(process.cwd(), "test", "corpus");
   mkdirSync(dir, { recursive: true });
   const values = corpusValues();
-  for (const [name, v] of Object.entries(values)) writeFileSync(join(dir, `${name}.ndpack`), encode(v, { classes: corpusClasses }));
-  writeFileSync(join(dir, "all.ndpack"), encode(values, { classes: corpusClasses, segmentThresholdBytes: 1024 }));
+  for (const [name, v] of Object.entries(values)) writeFileSync(join(dir, `${name}.seed`), encode(v, { classes: corpusClasses }));
+  writeFileSync(join(dir, "all.seed"), encode(values, { classes: corpusClasses, segmentThresholdBytes: 1024 }));
   console.log(`wrote ${Object.keys(values).length + 1} files to ${dir}`);
 }
 

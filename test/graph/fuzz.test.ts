@@ -16,7 +16,7 @@ import { difference } from "./same.js";
 const CASES = Number(process.env.NDPACK_FUZZ_CASES ?? 300);
 const dir = new URL("../corpus/", import.meta.url);
 const corpus = readdirSync(dir)
-  .filter((f) => f.endsWith(".ndpack"))
+  .filter((f) => f.endsWith(".seed"))
   .sort()
   .map((name) => ({ name, bytes: new Uint8Array(readFileSync(new URL(name, dir))) }));
 
@@ -101,9 +101,9 @@ function mutations(seed: number, base: Uint8Array, others: Uint8Array[]): Uint8A
 describe("fuzz: seed corpus", () => {
   it("holds the files make-corpus writes, and they decode to their values", () => {
     const values = corpusValues();
-    expect(corpus.map((c) => c.name)).toEqual([...Object.keys(values).map((k) => `${k}.ndpack`), "all.ndpack"].sort());
+    expect(corpus.map((c) => c.name)).toEqual([...Object.keys(values).map((k) => `${k}.seed`), "all.seed"].sort());
     for (const { name, bytes } of corpus) {
-      const key = name.replace(".ndpack", "");
+      const key = name.replace(".seed", "");
       const expected = key === "all" ? values : values[key];
       expect(difference(expected, decode(bytes, { classes: corpusClasses })), name).toBeUndefined();
     }
