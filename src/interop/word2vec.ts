@@ -100,66 +100,10 @@ function latin1(b: Uint8Array, s: number, e: number): string {
   return out;
 }
 
-/** Parses one number token `b[s, e)`; returns undefined when it is not a number. */
+/** Parses one whole number token `b[s, e)` (no whitespace inside); undefined when it is not a number. */
 function parseNumber(b: Uint8Array, s: number, e: number): number | undefined {
-  let i = s;
-  let neg = false;
-  let c = b[i]!;
-  if (c === 0x2d || c === 0x2b) {
-    neg = c === 0x2d;
-    i++;
-  }
-  let m = 0;
-  let digits = 0;
-  let exp = 0;
-  let any = false;
-  for (; i < e; i++) {
-    c = b[i]! - 0x30;
-    if (c < 0 || c > 9) break;
-    any = true;
-    if (digits < 15) {
-      m = m * 10 + c;
-      if (m !== 0) digits++;
-    } else exp++;
-  }
-  if (i < e && b[i] === 0x2e) {
-    for (i++; i < e; i++) {
-      c = b[i]! - 0x30;
-      if (c < 0 || c > 9) break;
-      any = true;
-      if (digits < 15) {
-        m = m * 10 + c;
-        if (m !== 0) digits++;
-        exp--;
-      }
-    }
-  }
-  if (any && i < e && (b[i] === 0x65 || b[i] === 0x45)) {
-    i++;
-    let eneg = false;
-    if (b[i] === 0x2d || b[i] === 0x2b) {
-      eneg = b[i] === 0x2d;
-      i++;
-    }
-    let ev = 0;
-    const es = i;
-    for (; i < e; i++) {
-      c = b[i]! - 0x30;
-      if (c < 0 || c > 9) break;
-      if (ev < 100000) ev = ev * 10 + c;
-    }
-    if (i === es) return slowNumber(b, s, e);
-    exp += eneg ? -ev : ev;
-  }
-  if (!any || i !== e) return slowNumber(b, s, e);
-  // Clinger's fast path: m < 2^53 and 10^|exp| exact, so one correctly rounded operation.
-  if (digits >= 15 && exp !== 0) return slowNumber(b, s, e);
-  let v: number;
-  if (exp === 0) v = m;
-  else if (exp > 0 && exp <= 22) v = m * POW10[exp]!;
-  else if (exp < 0 && exp >= -22) v = m / POW10[-exp]!;
-  else return slowNumber(b, s, e);
-  return neg ? -v : v;
+  const v = parseNumberAt(b, s, e);
+  return numEnd === e ? v : undefined;
 }
 
 /** End of the token read by the last {@link parseNumberAt} call. */
