@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, dumpSync, encode, loadSync, NDArray } from "../src/index.js";
+import { rng } from "./datasets.js";
 import { loadGlove } from "../scripts/glove.js";
 
 const { values: args } = parseArgs({
@@ -27,17 +28,6 @@ const { values: args } = parseArgs({
   },
 });
 
-/** Mulberry32: a small seeded PRNG, so every run sees the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon phi chi psi omega lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split(" ");
 const CITIES = ["Berlin", "Paris", "Lisbon", "Tokyo", "Nairobi", "Lima", "Oslo", "Zürich", "São Paulo", "Kraków"];
