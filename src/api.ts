@@ -1,7 +1,7 @@
 /**
  * In-memory encoding: `encode` and `decode`, shared by the Node and browser entries.
  */
-import { NdpackError } from "./errors.js";
+import { checkOptions, NdpackError } from "./errors.js";
 import { decodeGraph, type GraphDecodeOptions, type SegmentBytes, type SegmentResolver } from "./graph/decode.js";
 import { encodeGraph, type GraphEncodeOptions } from "./graph/encode.js";
 import { getKernels } from "./kernels/index.js";
@@ -62,6 +62,10 @@ export interface DecodeOptions extends GraphDecodeOptions {
   copy?: boolean;
 }
 
+/** Numeric options of encoding and decoding that must be non-negative integers. */
+export const ENCODE_LIMITS = ["maxDepth", "segmentThresholdBytes"] as const;
+export const DECODE_LIMITS = ["maxDepth", "maxStringBytes", "maxArrayLength", "maxObjects"] as const;
+
 /** Resolved options for the segment pipeline. */
 export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
   const resolved: SegmentEncodeOptions = {
@@ -90,6 +94,7 @@ export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
  * const bytes = encode({ vectors: new NDArray(new Float32Array(1000), [10, 100]) });
  */
 export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array {
+  checkOptions(options, "encode", ENCODE_LIMITS);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   // Stored bytes never exceed raw bytes (a chunk that does not shrink is stored raw), so this bound holds.
@@ -121,6 +126,7 @@ export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array 
  * const value = decode(encode({ a: 1 }));
  */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
+  checkOptions(options, "decode", DECODE_LIMITS);
   const src = memorySource(bytes);
   const copy = options.copy ?? false;
   return decodeFrom(src, options, (d, i, k, verify) => {

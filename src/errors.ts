@@ -123,3 +123,23 @@ export function ioError(action: string, path: string, cause: unknown): NdpackErr
   const reason = cause instanceof Error ? cause.message : String(cause);
   return new NdpackError("ERR_IO", `${action} ${path}: ${reason}`, { cause });
 }
+
+/**
+ * Checks that `options` is an options object (or undefined), and that each named limit in it is
+ * a non-negative number (integer or Infinity) when given.
+ * @throws NdpackError `ERR_INVALID_ARGUMENT`
+ */
+export function checkOptions(options: unknown, fn: string, limits: readonly string[] = []): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const name of limits) {
+    const v = (options as Record<string, unknown>)[name];
+    if (v !== undefined && !(typeof v === "number" && v >= 0 && (Number.isInteger(v) || v === Infinity))) {
+      throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be a non-negative integer, got ${String(v)}`);
+    }
+  }
+  const cb = (options as Record<string, unknown>).onProgress;
+  if (cb !== undefined && typeof cb !== "function") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: onProgress must be a function`);
+}

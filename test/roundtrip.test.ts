@@ -254,5 +254,10 @@ describe("inputs a user can get subtly wrong", () => {
   it("refuses options of the wrong type", () => {
     expect(() => encode({}, { filters: "shuffle" as never })).toThrow(/filters must be an array/);
     expect(() => encode({}, { checksum: "yes" as never })).toThrow(/checksum must be true or false/);
+    expect(() => encode({}, null as never)).toThrow("encode: options must be an object, got null");
+    expect(() => encode({}, "lz4" as never)).toThrow("encode: options must be an object, got string");
+    expect(() => encode({}, { onProgress: 5 as never })).toThrow("encode: onProgress must be a function");
+    expect(() => decode(encode({}), { maxDepth: NaN })).toThrow("decode: maxDepth must be a non-negative integer, got NaN");
+    expect(() => loadSync("x.ndpack", { maxObjects: -1 })).toThrow(/maxObjects must be a non-negative integer/);
   });
 });

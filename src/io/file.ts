@@ -8,13 +8,15 @@ import {
   decodeChunked,
   decodeContainer,
   decodeFrom,
+  DECODE_LIMITS,
+  ENCODE_LIMITS,
   segmentOptions,
   segmentProgress,
   type DecodeOptions,
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { CorruptError, ioError, isNdpackError, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, isNdpackError, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -97,6 +99,7 @@ function summarize(path: string, info: ContainerInfo): DumpInfo {
  * dumpSync({ words, vectors: new NDArray(matrix, [n, 100]) }, "glove.ndpack");
  */
 export function dumpSync(value: unknown, path: string, options: DumpOptions = {}): DumpInfo {
+  checkOptions(options, "dumpSync", ENCODE_LIMITS);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
@@ -112,6 +115,7 @@ export function dumpSync(value: unknown, path: string, options: DumpOptions = {}
 
 /** Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread. */
 export async function dump(value: unknown, path: string, options: DumpOptions = {}): Promise<DumpInfo> {
+  checkOptions(options, "dump", ENCODE_LIMITS);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   const tmp = tempPathFor(path);
@@ -204,6 +208,7 @@ function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): Pr
  * const { words, vectors } = loadSync("glove.ndpack", { mmap: true }) as Glove;
  */
 export function loadSync(path: string, options: LoadOptions = {}): unknown {
+  checkOptions(options, "loadSync", DECODE_LIMITS);
   const fd = openRead(path);
   try {
     const src = fileSource(fd, fileSize(fd, path), path);
@@ -237,6 +242,7 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
  * are instant); decoding runs on this thread. Same options, result and errors.
  */
 export async function load(path: string, options: LoadOptions = {}): Promise<unknown> {
+  checkOptions(options, "load", DECODE_LIMITS);
   let handle;
   try {
     handle = await open(path, "r");
