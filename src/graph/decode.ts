@@ -519,22 +519,32 @@ class Decoder {
 
   private stringList(): string[] {
     const n = this.count("a string list", 1);
-    const lengths = new Array<number>(n);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const len = this.varint();
-      lengths[i] = len;
-      total += len;
+    // The lengths are read twice (skipped now, sliced by below) rather than kept in an array:
+    // for a vocabulary of 341,479 words, that array is megabytes of young garbage to collect.
+    const lengthsAt = this.pos;
+    const buf = this.buf;
+    const end = this.end;
+    let p = lengthsAt;
+    for (let k = 0; k < n; p++) {
+      if (p >= end) {
+        this.pos = end;
+        this.need(1, "a string list's lengths");
+      }
+      if (buf[p]! < 0x80) k++;
     }
+    this.pos = p;
     const all = this.utf8(this.stringBytes(1));
-    if (all.length !== total) this.corrupt(`string list declares ${total} UTF-16 units, its text has ${all.length}`);
+    const after = this.pos;
+    this.pos = lengthsAt;
     const out = new Array<string>(n);
     let at = 0;
     for (let i = 0; i < n; i++) {
-      const len = lengths[i]!;
+      const len = this.varint();
       out[i] = all.slice(at, at + len);
       at += len;
     }
+    this.pos = after;
+    if (at !== all.length) this.corrupt(`string list declares ${at} UTF-16 units, its text has ${all.length}`);
     return out;
   }
 

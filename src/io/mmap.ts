@@ -6,7 +6,9 @@
  * SIGSEGV a read-only mapping would raise on a stray write. A mapping lives as long as the
  * returned buffer; the addon unmaps it when the buffer is garbage-collected.
  */
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 interface MmapAddon {
   map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
@@ -29,14 +31,36 @@ let unavailableReason = "";
 
 function loadAddon(): MmapAddon | null {
   if (addon !== undefined) return addon;
+  const require = createRequire(import.meta.url);
   try {
-    const require = createRequire(import.meta.url);
-    addon = require("@riaskov/mmap-io") as MmapAddon;
+    addon = requireBinary(require) ?? (require("@riaskov/mmap-io") as MmapAddon);
   } catch (err) {
     addon = null;
     unavailableReason = `the optional native addon @riaskov/mmap-io is not installed or did not build (${(err as Error).message.split("\n")[0]})`;
   }
   return addon;
+}
+
+/**
+ * The addon's compiled binary, loaded directly. The package's own entry finds it through
+ * `@mapbox/node-pre-gyp`, whose require costs about 65 ms in a fresh process: more than a whole
+ * memory-mapped load. The paths are those node-pre-gyp computes from the package's `binary`
+ * field (`build/binding/{configuration}/{node_abi}-{platform}-{arch}/`) and node-gyp's own
+ * output; when neither exists, the caller falls back to the package entry.
+ */
+function requireBinary(require: NodeJS.Require): MmapAddon | undefined {
+  let root: string;
+  try {
+    root = dirname(require.resolve("@riaskov/mmap-io/package.json"));
+  } catch {
+    return undefined;
+  }
+  const abi = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
+  for (const rel of [`build/binding/Release/${abi}/mmap_io.node`, "build/Release/mmap_io.node"]) {
+    const file = join(root, rel);
+    if (existsSync(file)) return require(file) as MmapAddon;
+  }
+  return undefined;
 }
 
 /** Why memory mapping is unavailable, or null when it is available. */

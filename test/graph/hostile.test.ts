@@ -72,6 +72,15 @@ describe("limits on hostile manifests", () => {
     expect(code([Tag.NDARRAY, 12, ...varint(1e9)])).toBe("ERR_TRUNCATED");
   });
 
+  it("a string list whose lengths and text disagree is corrupt; one cut short is truncated", () => {
+    // count 2, lengths 2 and 3, then the text "abcde" (5 bytes): the list ["ab", "cde"].
+    expect(decode(fileWith([Tag.STRING_LIST, 2, 2, 3, 5, ...Buffer.from("abcde")]))).toEqual(["ab", "cde"]);
+    expect(code([Tag.STRING_LIST, 2, 2, 4, 5, ...Buffer.from("abcde")])).toBe("ERR_CORRUPT"); // 6 units declared
+    expect(code([Tag.STRING_LIST, 2, 1, 3, 5, ...Buffer.from("abcde")])).toBe("ERR_CORRUPT"); // 4 units declared
+    expect(code([Tag.STRING_LIST, 2, 0x82, 0x80])).toBe("ERR_TRUNCATED"); // lengths run off the end
+    expect(code([Tag.STRING_LIST, 2, 2, 3, 6, ...Buffer.from("abcde")])).toBe("ERR_TRUNCATED");
+  });
+
   it("a sparse array of length 2^32 - 1 with one element is fine; inconsistent ones are corrupt", () => {
     const back = decode(fileWith([Tag.SPARSE_ARRAY, ...varint(2 ** 32 - 1), 1, ...varint(2 ** 32 - 2), Tag.TRUE])) as unknown[];
     expect(back.length).toBe(2 ** 32 - 1);
