@@ -104,8 +104,22 @@ export class LimitError extends NdpackError {
 /** A value that cannot be stored (`ERR_UNSUPPORTED_VALUE`); `path` names where it sits. */
 export class UnsupportedValueError extends NdpackError {
   constructor(message: string, path: string) {
-    super("ERR_UNSUPPORTED_VALUE", `${path}: ${message}`, { path });
+    super("ERR_UNSUPPORTED_VALUE", `${messagePath(path)}: ${message}`, { path });
   }
+}
+
+/** Paths longer than this many characters are shortened in messages (`details.path` keeps all). */
+const MESSAGE_PATH_MAX = 160;
+
+/**
+ * A path as messages show it: whole when short; else its start and end around the number of
+ * characters left out, so 1,000 levels of nesting do not make a 3 KB message.
+ * @param path a `$.a.b[3]`-style path
+ */
+export function messagePath(path: string): string {
+  if (path.length <= MESSAGE_PATH_MAX) return path;
+  const keep = MESSAGE_PATH_MAX / 2;
+  return `${path.slice(0, keep)}…(${path.length - 2 * keep} characters)…${path.slice(-keep)}`;
 }
 
 /**

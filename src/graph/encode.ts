@@ -25,7 +25,7 @@
  *   that no other value shares a buffer with keeps only its own bytes (its `byteOffset` and
  *   the rest of its buffer are not kept).
  */
-import { LimitError, NdpackError, UnsupportedValueError } from "../errors.js";
+import { LimitError, messagePath, NdpackError, UnsupportedValueError } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { classForPrototype, type ClassRegistry } from "./classes.js";
 import { ERROR_CLASSES, Tag, TYPED_CLASS_CODE } from "./tags.js";
@@ -965,7 +965,7 @@ export function encodeGraph(value: unknown, options: GraphEncodeOptions = {}): E
     enc.release();
   } catch (e) {
     if (e instanceof PathError) {
-      if (e.limit) throw new LimitError(`${e.path}: ${e.reason}`, { path: e.path });
+      if (e.limit) throw new LimitError(`${messagePath(e.path)}: ${e.reason}`, { path: e.path });
       throw new UnsupportedValueError(e.reason, e.path);
     }
     if (e instanceof RangeError && /call stack/i.test(e.message)) {

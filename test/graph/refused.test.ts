@@ -101,6 +101,10 @@ describe("depth", () => {
     for (let i = 0; i < 100_000; i++) deep = [deep];
     const e = failure(deep);
     expect(e.code).toBe("ERR_LIMIT");
+    // The message shortens the 1,001-level path; details keep it whole.
+    const path = "$" + "[0]".repeat(1000);
+    expect(e.path).toBe(path);
+    expect(e.message).toBe(`${path.slice(0, 80)}…(${path.length - 160} characters)…${path.slice(-80)}: nesting deeper than maxDepth 1000`);
   });
 
   it("100,000 nested objects, Maps and Sets", () => {
