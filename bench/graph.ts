@@ -63,12 +63,15 @@ interface Codec {
 function codecs(): Codec[] {
   const plain = new Packr({ useRecords: false });
   const records = new Packr({ useRecords: true });
+  // structuredClone keeps shared references and cycles, as ndpack does by default.
+  const clone = new Packr({ useRecords: true, structuredClone: true });
   const cbor = new CborEncoder();
   return [
     { name: "ndpack", encode: (v) => encode(v), decode: (b) => decode(b) },
     { name: "ndpack (references: false)", encode: (v) => encode(v, { references: false }), decode: (b) => decode(b) },
     { name: "msgpackr", encode: (v) => plain.pack(v), decode: (b) => plain.unpack(b) },
     { name: "msgpackr (records)", encode: (v) => records.pack(v), decode: (b) => records.unpack(b) },
+    { name: "msgpackr (records, structuredClone)", encode: (v) => clone.pack(v), decode: (b) => clone.unpack(b) },
     { name: "v8.serialize", encode: (v) => v8.serialize(v), decode: (b) => v8.deserialize(b) },
     { name: "cbor-x", encode: (v) => cbor.encode(v), decode: (b) => cbor.decode(b) },
     { name: "@msgpack/msgpack", encode: (v) => mpEncode(v), decode: (b) => mpDecode(b) },
