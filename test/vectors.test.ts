@@ -37,6 +37,7 @@ describe("test vectors (docs/FORMAT.md)", () => {
     const manifest = bytes.subarray(64, bytes.length - 64);
     expect(hex(manifest)).toBe(
       [
+        "0b" + "03" + "68c3a9", // STRING_HEAP of 3 bytes: "hé" (and "", which takes none)
         "10" + "0d", // ARRAY of 13
         "00", "03", "02", // null true false
         "80", "ff", // fixint 0, 127
@@ -44,9 +45,9 @@ describe("test vectors (docs/FORMAT.md)", () => {
         "04" + "ffffffff", // int32 -1
         "05" + "000000000000e03f", // float64 0.5
         "05" + "0000000000000080", // float64 -0
-        "08" + "03" + "68c3a9", // STRING "hé"
+        "0c" + "02", // HEAP_STRING of 2 units: "hé"
         "01", // undefined
-        "08" + "00", // STRING ""
+        "0c" + "00", // HEAP_STRING of 0 units: ""
         "05" + "0000000000007042", // float64 2^40
       ].join(""),
     );

@@ -127,6 +127,9 @@ class Decoder {
   private objects = 0;
   /** Scratch code units for short strings. */
   private readonly codes: number[] = [];
+  /** The string heap, decoded, and how many of its units HEAP_STRINGs have taken. */
+  private heap = "";
+  private heapAt = 0;
   /** The manifest as a Node Buffer, for latin1Slice; undefined elsewhere. */
   private readonly latin1: { latin1Slice(s: number, e: number): string } | undefined;
   /** Per record shape, an object with its keys (made once, then cloned). */
@@ -163,8 +166,33 @@ class Decoder {
     if (this.latin1 !== undefined && typeof this.latin1.latin1Slice !== "function") this.latin1 = undefined;
   }
 
+  /** The root value, after the string heap if the manifest starts with one. */
+  root(): unknown {
+    if (this.end > 0 && this.buf[0] === Tag.STRING_HEAP) {
+      this.pos = 1;
+      const n = this.varint();
+      this.need(n, "the string heap");
+      this.heap = this.decodeUtf8(this.pos, n);
+      this.pos += n;
+    }
+    return this.value();
+  }
+
   done(): void {
     if (this.pos !== this.end) this.corrupt(`${this.end - this.pos} bytes follow the root value`);
+    if (this.heapAt !== this.heap.length) this.corrupt(`${this.heap.length - this.heapAt} UTF-16 units of the string heap are not used`);
+  }
+
+  /** HEAP_STRING: the next `n` units of the string heap. */
+  private heapString(): string {
+    const n = this.varint();
+    const at = this.heapAt;
+    if (n > this.heap.length - at) {
+      this.pos--;
+      this.corrupt(`a heap string of ${n} UTF-16 units; ${this.heap.length - at} remain in the string heap`);
+    }
+    this.heapAt = at + n;
+    return this.heap.slice(at, at + n);
   }
 
   private corrupt(message: string): never {
@@ -280,6 +308,8 @@ class Decoder {
       }
       case Tag.BIGINT:
         return this.bigint();
+      case Tag.HEAP_STRING:
+        return this.heapString();
       case Tag.STRING:
         return this.utf8(this.stringBytes(1));
       case Tag.STRING_UTF16:
@@ -511,6 +541,7 @@ class Decoder {
   /** A key or other string-only position: STRING or STRING_UTF16. */
   private key(what: string): string {
     const tag = this.u8();
+    if (tag === Tag.HEAP_STRING) return this.heapString();
     if (tag === Tag.STRING) return this.utf8(this.stringBytes(1));
     if (tag === Tag.STRING_UTF16) return this.utf16();
     this.pos--;
@@ -943,7 +974,7 @@ export function decodeGraph(
 ): unknown {
   const dec = new Decoder(manifest, segments, segmentCount, options, base);
   try {
-    const value = dec.value();
+    const value = dec.root();
     dec.done();
     return value;
   } catch (e) {
@@ -984,7 +1015,7 @@ export function describeGraph(manifest: Uint8Array, segmentRawBytes: readonly nu
   const resolve: SegmentResolver = (segment) => ({ buffer: NO_BYTES, byteOffset: 0, byteLength: segmentRawBytes[segment]!, segment }) as StubBytes;
   const dec = new Decoder(manifest, resolve, segmentRawBytes.length, options, 0, { stringLists });
   try {
-    const root = dec.value();
+    const root = dec.root();
     dec.done();
     return { root, stringLists };
   } catch (e) {

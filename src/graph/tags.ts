@@ -19,6 +19,10 @@ export const Tag = {
   STRING_UTF16: 0x09,
   /** varint count, count varint UTF-16 lengths, varint byte length, the strings' UTF-8 concatenated. */
   STRING_LIST: 0x0a,
+  /** Only as the manifest's first byte: varint byte length, the UTF-8 of the string heap (the text of every HEAP_STRING, in stream order). */
+  STRING_HEAP: 0x0b,
+  /** varint UTF-16 length n: the next n code units of the string heap. */
+  HEAP_STRING: 0x0c,
   /** An array slot that holds nothing (a hole in a sparse array). */
   HOLE: 0x0f,
   /** varint length, then that many values. */

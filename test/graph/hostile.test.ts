@@ -72,6 +72,20 @@ describe("limits on hostile manifests", () => {
     expect(code([Tag.NDARRAY, 12, ...varint(1e9)])).toBe("ERR_TRUNCATED");
   });
 
+  it("the string heap: taken in order, never overrun, fully used, only first", () => {
+    const heap = [Tag.STRING_HEAP, 5, ...Buffer.from("abcde")];
+    expect(decode(fileWith([...heap, Tag.ARRAY, 2, Tag.HEAP_STRING, 2, Tag.HEAP_STRING, 3]))).toEqual(["ab", "cde"]);
+    expect(decode(fileWith([Tag.STRING_HEAP, 3, 0x68, 0xc3, 0xa9, Tag.HEAP_STRING, 2]))).toBe("hé");
+    expect(code([...heap, Tag.ARRAY, 2, Tag.HEAP_STRING, 2, Tag.HEAP_STRING, 4])).toBe("ERR_CORRUPT"); // past the heap's end
+    expect(code([...heap, Tag.ARRAY, 2, Tag.HEAP_STRING, 2, Tag.HEAP_STRING, 2])).toBe("ERR_CORRUPT"); // a unit left over
+    expect(code([Tag.HEAP_STRING, 1])).toBe("ERR_CORRUPT"); // no heap
+    expect(decode(fileWith([Tag.HEAP_STRING, 0]))).toBe("");
+    expect(code([Tag.ARRAY, 1, ...heap, Tag.HEAP_STRING, 5])).toBe("ERR_CORRUPT"); // a heap not first
+    expect(code([Tag.STRING_HEAP, 2, 0xc3, 0x28, Tag.HEAP_STRING, 1])).toBe("ERR_CORRUPT"); // invalid UTF-8
+    expect(code([Tag.STRING_HEAP, ...varint(1e9), 0x61])).toBe("ERR_TRUNCATED");
+    expect(code([Tag.STRING_HEAP, 5, ...Buffer.from("abcde")])).toBe("ERR_TRUNCATED"); // no root value
+  });
+
   it("a string list whose lengths and text disagree is corrupt; one cut short is truncated", () => {
     // count 2, lengths 2 and 3, then the text "abcde" (5 bytes): the list ["ab", "cde"].
     expect(decode(fileWith([Tag.STRING_LIST, 2, 2, 3, 5, ...Buffer.from("abcde")]))).toEqual(["ab", "cde"]);
