@@ -50,7 +50,10 @@ function onExt4(dir: string): boolean {
   }
 }
 
-/** Hard-links a large old `target` to a hidden name, or returns undefined (none, small, or no links here). */
+/**
+ * Hard-links a large old `target` on ext4 to a hidden name, or returns undefined (no old file, a
+ * small one, another filesystem, or no hard links there).
+ */
 function linkAside(target: string): string | undefined {
   let st: fs.Stats;
   try {
@@ -58,7 +61,7 @@ function linkAside(target: string): string | undefined {
   } catch {
     return undefined;
   }
-  if (!st.isFile() || st.size < replaceTuning.backgroundUnlinkBytes) return undefined;
+  if (!st.isFile() || st.size < replaceTuning.backgroundUnlinkBytes || !onExt4(path.dirname(target))) return undefined;
   const aside = path.join(path.dirname(target), `.${path.basename(target)}.old-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
     fs.linkSync(target, aside);
@@ -98,7 +101,6 @@ function removeQuietly(p: string): void {
  */
 export function atomicWriteSync(target: string, write: (fd: number) => void, options: { fsync?: boolean } = {}): void {
   const tmp = tempPathFor(target);
-  const ext4 = onExt4(path.dirname(target));
   let fd: number;
   try {
     fd = fs.openSync(tmp, "wx", 0o644);
@@ -118,7 +120,7 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
     }
     fs.closeSync(fd);
     fd = -1;
-    if (ext4) aside = linkAside(target);
+    aside = linkAside(target);
     try {
       replaceTuning.rename(tmp, target);
     } catch (err) {
