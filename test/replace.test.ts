@@ -1,0 +1,76 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { dumpSync, loadSync } from "../src/index.js";
+import { replaceTuning } from "../src/io/fsutil.js";
+import { tempDir } from "./helpers.js";
+
+const dir = tempDir();
+const saved = { ...replaceTuning };
+afterEach(() => Object.assign(replaceTuning, saved));
+
+/** The names in `dir` that start with `name` or its hidden temp and link names. */
+function namesOf(name: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f === name || f.startsWith(`.${name}.`))
+    .sort();
+}
+
+/** Waits (up to 5 s) until only `name` is left of its names: the background unlink has run. */
+async function settled(name: string): Promise<string[]> {
+  for (let i = 0; i < 500 && namesOf(name).length > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  return namesOf(name);
+}
+
+describe("replacing a large file (the old one is linked aside and unlinked in the background)", () => {
+  it("leaves the new content under the name and no hidden file once the unlink has run", async () => {
+    Object.assign(replaceTuning, { anyFilesystem: true, backgroundUnlinkBytes: 0 });
+    const path = join(dir, "big.ndpack");
+    dumpSync({ v: new Float64Array(1000).fill(1) }, path);
+    dumpSync({ v: new Float64Array(1000).fill(2) }, path);
+    dumpSync({ v: new Float64Array(10).fill(3) }, path);
+    expect([...(loadSync(path) as { v: Float64Array }).v]).toEqual(new Array(10).fill(3));
+    expect(await settled("big.ndpack")).toEqual(["big.ndpack"]);
+  });
+
+  it("keeps the old file, and leaves neither temp file nor hidden link, when the rename fails", () => {
+    Object.assign(replaceTuning, { anyFilesystem: true, backgroundUnlinkBytes: 0 });
+    const path = join(dir, "kept.ndpack");
+    dumpSync({ v: 1 }, path);
+    replaceTuning.rename = () => {
+      throw Object.assign(new Error("EACCES: permission denied (simulated)"), { code: "EACCES" });
+    };
+    expect(() => dumpSync({ v: 2 }, path)).toThrow(/cannot rename over .*kept\.ndpack/);
+    expect(loadSync(path)).toEqual({ v: 1 });
+    expect(namesOf("kept.ndpack")).toEqual(["kept.ndpack"]);
+  });
+
+  it("does not link small old files aside", () => {
+    Object.assign(replaceTuning, { anyFilesystem: true, backgroundUnlinkBytes: 1 << 20 });
+    const path = join(dir, "small.ndpack");
+    dumpSync({ v: 1 }, path);
+    dumpSync({ v: 2 }, path);
+    // Nothing pending: the old file was freed by the rename itself.
+    expect(namesOf("small.ndpack")).toEqual(["small.ndpack"]);
+    expect(loadSync(path)).toEqual({ v: 2 });
+  });
+
+  it("leaves no hidden link when the process exits right after the dump", () => {
+    const fsutil = resolve("dist/src/io/fsutil.js");
+    const index = resolve("dist/src/index.js");
+    const path = join(dir, "exit.ndpack");
+    const code = `
+      const { replaceTuning } = await import(${JSON.stringify(fsutil)});
+      const { dumpSync } = await import(${JSON.stringify(index)});
+      Object.assign(replaceTuning, { anyFilesystem: true, backgroundUnlinkBytes: 0 });
+      dumpSync({ v: 1 }, ${JSON.stringify(path)});
+      dumpSync({ v: 2 }, ${JSON.stringify(path)});
+      process.exit(0);`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(namesOf("exit.ndpack")).toEqual(["exit.ndpack"]);
+    expect(loadSync(path)).toEqual({ v: 2 });
+  });
+});
