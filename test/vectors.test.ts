@@ -37,7 +37,7 @@ describe("test vectors (docs/FORMAT.md)", () => {
     const manifest = bytes.subarray(64, bytes.length - 64);
     expect(hex(manifest)).toBe(
       [
-        "0b" + "03" + "68c3a9", // STRING_HEAP of 3 bytes: "hé" (and "", which takes none)
+        "0b" + "02" + "68e9", // STRING_HEAP of 2 bytes, Latin-1: "hé" (and "", which takes none)
         "10" + "0d", // ARRAY of 13
         "00", "03", "02", // null true false
         "80", "ff", // fixint 0, 127

@@ -107,6 +107,18 @@ export const DEFAULT_DECODE_LIMITS = {
 
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 const SHORT_STRING_MAX = 64;
+
+/**
+ * Latin-1 text: each byte is the UTF-16 code unit of the same value. (TextDecoder cannot do it:
+ * its "latin1" is windows-1252, which maps 0x80-0x9F elsewhere.)
+ * @param bytes any bytes
+ * @returns a string of `bytes.length` code units
+ */
+export function latin1String(bytes: Uint8Array): string {
+  const parts: string[] = [];
+  for (let i = 0; i < bytes.length; i += 8192) parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]));
+  return parts.join("");
+}
 /** Node's Buffer, when present: its latin1Slice makes short ASCII strings fastest. */
 const NodeBuffer = (globalThis as unknown as { Buffer?: { from(b: ArrayBufferLike, o: number, n: number): { latin1Slice(s: number, e: number): string } } }).Buffer;
 /** OBJECTs with 1 to this many keys define record shapes (docs/FORMAT.md, "Records"). */
@@ -172,8 +184,9 @@ class Decoder {
       this.pos = 1;
       const n = this.varint();
       this.need(n, "the string heap");
-      this.heap = this.decodeUtf8(this.pos, n);
-      this.pos += n;
+      const end = this.pos + n;
+      this.heap = this.latin1 !== undefined ? this.latin1.latin1Slice(this.pos, end) : latin1String(this.buf.subarray(this.pos, end));
+      this.pos = end;
     }
     return this.value();
   }

@@ -155,7 +155,7 @@ class Encoder {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
-  /** The string heap (docs/FORMAT.md, "String heap"): UTF-8 of the short strings, in stream order. */
+  /** The string heap (docs/FORMAT.md, "String heap"): the short Latin-1 strings, one byte a code unit, in stream order. */
   private heap: Uint8Array = new Uint8Array(4096);
   private hpos = 0;
   readonly segments: SegmentSource[] = [];
@@ -280,23 +280,46 @@ class Encoder {
   /** Writes a string as STRING (UTF-8) or, if it holds a lone surrogate, STRING_UTF16. */
   string(s: string): void {
     const n = s.length;
-    if (n <= SHORT_STRING_MAX && this.hpos + n * 3 <= HEAP_MAX_BYTES) {
-      // Short strings go to the string heap, which the decoder turns into one JavaScript string
-      // and slices: much cheaper than one decode per string. A hand loop beats TextEncoder's
-      // call overhead, and n < 128 always fits a one-byte varint length.
-      if (this.hpos + n * 3 > this.heap.length) this.growHeap(n * 3);
-      const p = writeShortUtf8(s, this.heap, this.hpos);
+    if (n <= SHORT_STRING_MAX) {
+      if (this.heapString(s, n)) return;
+      // Short strings: a hand loop beats TextEncoder's call overhead, and n * 3 < 128 bytes
+      // always fits a one-byte varint length.
+      if (this.pos + 2 + n * 3 > this.buf.length) this.grow(2 + n * 3);
+      const buf = this.buf;
+      const start = this.pos;
+      const p = writeShortUtf8(s, buf, start + 2);
       if (p < 0) return this.stringUtf16(s);
-      this.hpos = p;
-      if (this.pos + 2 > this.buf.length) this.grow(2);
-      this.buf[this.pos] = Tag.HEAP_STRING;
-      this.buf[this.pos + 1] = n;
-      this.pos += 2;
+      buf[start] = Tag.STRING;
+      buf[start + 1] = p - start - 2;
+      this.pos = p;
       return;
     }
     if (!s.isWellFormed()) return this.stringUtf16(s);
     this.byte(Tag.STRING);
     this.utf8Body(s);
+  }
+
+  /**
+   * Writes a short string whose code units are all below 0x100 to the string heap (one byte
+   * each: the reader decodes the heap once, as Latin-1, and slices it) and a HEAP_STRING in
+   * place. Returns false, having written nothing, for any other string.
+   */
+  private heapString(s: string, n: number): boolean {
+    let p = this.hpos;
+    if (p + n > HEAP_MAX_BYTES) return false;
+    if (p + n > this.heap.length) this.growHeap(n);
+    const heap = this.heap;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) return false;
+      heap[p++] = c;
+    }
+    this.hpos = p;
+    if (this.pos + 2 > this.buf.length) this.grow(2);
+    this.buf[this.pos] = Tag.HEAP_STRING;
+    this.buf[this.pos + 1] = n;
+    this.pos += 2;
+    return true;
   }
 
   /** Varint UTF-8 byte length, then the bytes, of a well-formed string. */

@@ -19,7 +19,7 @@ export const Tag = {
   STRING_UTF16: 0x09,
   /** varint count, count varint UTF-16 lengths, varint byte length, the strings' UTF-8 concatenated. */
   STRING_LIST: 0x0a,
-  /** Only as the manifest's first byte: varint byte length, the UTF-8 of the string heap (the text of every HEAP_STRING, in stream order). */
+  /** Only as the manifest's first byte: varint byte length, the string heap: Latin-1, one byte a UTF-16 code unit (the text of every HEAP_STRING, in stream order). */
   STRING_HEAP: 0x0b,
   /** varint UTF-16 length n: the next n code units of the string heap. */
   HEAP_STRING: 0x0c,
