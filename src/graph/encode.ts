@@ -350,15 +350,53 @@ class Encoder {
     this.pos = p;
   }
 
-  /** STRING_LIST: the lengths, then all strings as one UTF-8 run (one decode on the way back). */
-  private stringList(list: string[]): void {
+  /**
+   * STRING_LIST: the lengths, then all strings as one UTF-8 run (one decode on the way back).
+   * Written optimistically: returns false, having written nothing, when `a` is not a list of
+   * well-formed strings without holes.
+   */
+  private stringList(a: unknown[]): boolean {
+    const n = a.length;
+    const start = this.pos;
     this.byte(Tag.STRING_LIST);
-    this.varint(list.length);
+    this.varint(n);
+    // One pass reads each element once (a getter runs once), writes its length and checks what
+    // joining could hide: a word ending in a high surrogate or starting with a low one would
+    // pair up with its neighbour. With those excluded, the joined text is well-formed exactly
+    // when every word is.
+    const parts = new Array<string>(n);
     let units = 0;
-    for (const s of list) {
+    for (let i = 0; i < n; i++) {
+      const s = a[i];
+      if (typeof s !== "string" || (s.length > 0 && (isLowSurrogate(s.charCodeAt(0)) || isHighSurrogate(s.charCodeAt(s.length - 1))))) {
+        this.pos = start;
+        return false;
+      }
+      parts[i] = s;
       this.varint(s.length);
       units += s.length;
     }
+    if (units > JOIN_MAX_UNITS) {
+      // Too long to join into one string: check and write word by word.
+      for (const s of parts) {
+        if (!s.isWellFormed()) {
+          this.pos = start;
+          return false;
+        }
+      }
+      return this.utf8Run(parts, units), true;
+    }
+    const text = parts.join("");
+    if (!text.isWellFormed()) {
+      this.pos = start;
+      return false;
+    }
+    this.utf8Body(text);
+    return true;
+  }
+
+  /** Varint byte length, then the UTF-8 of the well-formed `parts` one after another. */
+  private utf8Run(parts: string[], units: number): void {
     // Reserve the worst case (3 bytes per UTF-16 unit), write, then fix the varint byte length.
     const max = units * 3;
     this.ensure(max + 10);
@@ -366,15 +404,7 @@ class Encoder {
     const reserved = varintSize(max);
     const buf = this.buf;
     let p = lenAt + reserved;
-    for (const s of list) {
-      const n = s.length;
-      if (n > SHORT_STRING_MAX) {
-        p += utf8.encodeInto(s, buf.subarray(p, p + n * 3)).written;
-        continue;
-      }
-      // Well-formed (checked by isStringList): never a lone surrogate, so never -1.
-      p = writeShortUtf8(s, buf, p);
-    }
+    for (const s of parts) p += utf8.encodeInto(s, buf.subarray(p, p + s.length * 3)).written;
     const written = p - lenAt - reserved;
     const needed = varintSize(written);
     if (needed !== reserved) buf.copyWithin(lenAt + needed, lenAt + reserved, p);
@@ -517,7 +547,7 @@ class Encoder {
 
   private arrayBody(a: unknown[], n: number): void {
     if (n >= SPARSE_SAMPLE && looksSparse(a, n)) return this.sparseArray(a, n);
-    if (n >= STRING_LIST_MIN && typeof a[0] === "string" && this.isStringList(a)) return this.stringList(a as string[]);
+    if (n >= STRING_LIST_MIN && typeof a[0] === "string" && this.stringList(a)) return;
     this.enter();
     this.byte(Tag.ARRAY);
     this.varint(n);
@@ -563,14 +593,6 @@ class Encoder {
       this.value(o[key]);
     }
     this.depth--;
-  }
-
-  private isStringList(a: unknown[]): boolean {
-    for (let i = 0; i < a.length; i++) {
-      const s = a[i];
-      if (typeof s !== "string" || !(i in a) || !s.isWellFormed()) return false;
-    }
-    return true;
   }
 
   private plainObject(o: Record<string, unknown>): void {
@@ -914,6 +936,16 @@ class Encoder {
 }
 
 const SHORT_STRING_MAX = 42;
+/** A string list longer than this (UTF-16 units) is not joined into one string to encode (V8's limit is 2^29 - 24). */
+const JOIN_MAX_UNITS = 2 ** 28;
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
 /** The string heap stays well below the longest string V8 makes (2^29 - 24 units); later short strings are stored in place. */
 const HEAP_MAX_BYTES = 2 ** 28;
 

@@ -73,6 +73,30 @@ describe("scalars", () => {
     expect(Object.values(back)).toEqual(list.map((_, i) => i));
   });
 
+  it("string lists: surrogate halves at word boundaries never pair up; holes and other values are not lists", () => {
+    const words = ["the", "of", "and", "to", "in", "a", "is", "it"];
+    const cases: unknown[][] = [
+      [...words, "x\ud800", "\udc00y"], // would make one pair if joined
+      [...words, "\ud83d", "\ude00"],
+      [...words, "mid\udc00dle"],
+      [...words, "😀", "é", ""],
+      [...words, 1],
+    ];
+    const holey = [...words];
+    holey[12] = "z";
+    cases.push(holey);
+    for (const list of cases) {
+      const back = rt(list);
+      expect(back).toEqual(list);
+      expect(back.length).toBe(list.length);
+      expect(Object.keys(back)).toEqual(Object.keys(list));
+    }
+    // A proper list is stored as one STRING_LIST; the others as arrays, after their string heap.
+    const rootTag = (m: Uint8Array) => (m[0] === Tag.STRING_HEAP ? m[2 + m[1]!] : m[0]); // heaps here are < 128 bytes
+    expect(rootTag(encodeGraph(cases[3]).manifest)).toBe(Tag.STRING_LIST);
+    for (const i of [0, 1, 2, 4]) expect(rootTag(encodeGraph(cases[i]).manifest)).toBe(Tag.ARRAY);
+  });
+
   it("a string of 200 MB round-trips", () => {
     const s = "ab\u00e9".repeat(70_000_000);
     const back = rt(s);
