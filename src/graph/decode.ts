@@ -108,6 +108,11 @@ export const DEFAULT_DECODE_LIMITS = {
 const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
 const SHORT_STRING_MAX = 64;
 
+/** Every tag this version defines. */
+const KNOWN_TAGS: ReadonlySet<number> = new Set(Object.values(Tag));
+/** The longest string heap decoded: V8's longest string (2^29 - 24 units). */
+const MAX_HEAP_UNITS = 2 ** 29 - 24;
+
 /**
  * Latin-1 text: each byte is the UTF-16 code unit of the same value. (TextDecoder cannot do it:
  * its "latin1" is windows-1252, which maps 0x80-0x9F elsewhere.)
@@ -184,6 +189,7 @@ class Decoder {
       this.pos = 1;
       const n = this.varint();
       this.need(n, "the string heap");
+      if (n > MAX_HEAP_UNITS) this.limit(`a string heap of ${n} bytes; this engine's strings hold at most ${MAX_HEAP_UNITS} units`);
       const end = this.pos + n;
       this.heap = this.latin1 !== undefined ? this.latin1.latin1Slice(this.pos, end) : latin1String(this.buf.subarray(this.pos, end));
       this.pos = end;
@@ -200,6 +206,10 @@ class Decoder {
   private heapString(): string {
     const n = this.varint();
     const at = this.heapAt;
+    if (n > this.maxStringBytes) {
+      this.pos--;
+      this.limit(`heap string of ${n} bytes exceeds maxStringBytes ${this.maxStringBytes}`);
+    }
     if (n > this.heap.length - at) {
       this.pos--;
       this.corrupt(`a heap string of ${n} UTF-16 units; ${this.heap.length - at} remain in the string heap`);
@@ -411,7 +421,9 @@ class Decoder {
         return this.corrupt("a hole outside an array");
       default:
         this.pos--;
-        if (this.describe !== undefined) throw new UnknownTagStop(tag, this.pos);
+        // Describe mode stops at a tag a newer version may have added; a known tag out of its
+        // place (a string heap inside an array...) is corruption either way.
+        if (this.describe !== undefined && !KNOWN_TAGS.has(tag)) throw new UnknownTagStop(tag, this.pos);
         return this.corrupt(`unknown tag 0x${tag.toString(16).padStart(2, "0")}`);
     }
   }
