@@ -18,6 +18,7 @@
 // Decompressor: strictly bounds-checked; never reads past src or writes past dst, rejects
 // offsets 0 and offsets before the output start, and returns the exact bytes written.
 import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT } from "./status";
+import { xxh32Digest, xxh32Lanes, xxh32Resume, xxh32Round, xxh32Stripes } from "./xxhash32";
 
 /**
  * log2 of the hash table's entry count; the twin uses the same. 13 (32 KiB, fits a 32 KiB L1d)
@@ -185,12 +186,42 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
  * outside [dst, dst + cap). `src` and `dst` must not overlap.
  */
 export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize): i32 {
+  return decompress(src, srcLen, dst, cap, false);
+}
+
+/**
+ * lz4Decompress that also computes the xxHash32 (seed 0) of the `srcLen` input bytes, which
+ * lz4Checksum() then returns (only after a successful call: on a negative status it is not
+ * computed). One 16-byte stripe is hashed per sequence decoded, so the hash's multiply chain
+ * runs alongside the decoder's branchy loop instead of in a pass of its own; the stripes left
+ * when the sequences run out are hashed after.
+ */
+export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap: usize): i32 {
+  return decompress(src, srcLen, dst, cap, true);
+}
+
+let checksum: u32 = 0;
+
+/** The xxHash32 computed by the last successful lz4DecompressChecksum. */
+export function lz4Checksum(): u32 {
+  return checksum;
+}
+
+// @ts-ignore: decorator
+@inline function decompress(src: usize, srcLen: usize, dst: usize, cap: usize, hashed: bool): i32 {
   if (srcLen > <usize>i32.MAX_VALUE || cap > <usize>i32.MAX_VALUE) return ERR_LENGTH;
   const iend = src + srcLen;
   const oend = dst + cap;
   let ip = src;
   let op = dst;
+  let hp = src; // next stripe to hash
+  const hend = src + (srcLen & ~<usize>15);
+  let lanes = xxh32Lanes(0);
   while (true) {
+    if (hashed && hp < hend) {
+      lanes = xxh32Round(lanes, hp);
+      hp += 16;
+    }
     if (ip >= iend) return ERR_CORRUPT;
     const token = <usize>load<u8>(ip++);
     let lit = token >> 4;
@@ -262,6 +293,11 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
       }
     }
     op += ml;
+  }
+  if (hashed) {
+    xxh32Resume(lanes, srcLen >= 16);
+    xxh32Stripes(hp, hend - hp);
+    checksum = xxh32Digest(hend, srcLen & 15, <u32>srcLen);
   }
   return <i32>(op - dst);
 }

@@ -66,6 +66,8 @@ interface CoreExports {
   xxhash32(ptr: number, len: number, seed: number): number;
   lz4Compress(src: number, len: number, dst: number, cap: number): number;
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
+  lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
+  lz4Checksum(): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
   float32ToBfloat16: ConvertExport;
@@ -337,16 +339,19 @@ class CoreKernels implements WasmKernels {
     const c = b + region;
     const tmp = c + region;
     this.#heap.set(stored, a);
-    if (expectedChecksum !== undefined) {
-      const sum = core.xxhash32(a, stored.length, 0) >>> 0;
-      if (sum !== expectedChecksum >>> 0) throw checksumError(sum, expectedChecksum);
-    }
+    const verify = (sum: number): void => {
+      if (sum !== expectedChecksum! >>> 0) throw checksumError(sum, expectedChecksum!);
+    };
     let cur = a;
     if (codec === CODEC_IDS.lz4) {
-      const n = core.lz4Decompress(a, stored.length, b, len);
+      // The checksum rides along with the decompression; a block that fails to decode is
+      // checked on its own first, so a damaged chunk still reports ERR_CHECKSUM.
+      const hashed = expectedChecksum !== undefined;
+      const n = hashed ? core.lz4DecompressChecksum(a, stored.length, b, len) : core.lz4Decompress(a, stored.length, b, len);
+      if (hashed) verify(n >= 0 ? core.lz4Checksum() >>> 0 : core.xxhash32(a, stored.length, 0) >>> 0);
       if (n !== len) throw blockError(n, len);
       cur = b;
-    }
+    } else if (expectedChecksum !== undefined) verify(core.xxhash32(a, stored.length, 0) >>> 0);
     for (let f = filters.length - 1; f >= 0; f--) {
       const out = cur === b ? c : b;
       const kernel = INVERSE_EXPORTS[filters[f]!]!;
