@@ -37,6 +37,12 @@ const SKIP_TRIGGER: u32 = 6;
 const MAX_INPUT: usize = 0x7e000000;
 
 let tableBase: u32 = 1;
+let checksum: u32 = 0;
+
+/** The xxHash32 computed by the last successful lz4CompressChecksum or lz4DecompressChecksum. */
+export function lz4Checksum(): u32 {
+  return checksum;
+}
 
 // @ts-ignore: decorator
 @inline function hashAt(p: usize): usize {
@@ -90,6 +96,20 @@ let tableBase: u32 = 1;
  * is over 0x7E000000. `src` and `dst` must not overlap.
  */
 export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32 {
+  return compress(src, len, dst, cap, false);
+}
+
+/**
+ * lz4Compress that also computes the xxHash32 (seed 0) of the block it writes, which
+ * lz4Checksum() then returns (only after a successful call). As in lz4DecompressChecksum, one
+ * 16-byte stripe of the output already written is hashed per sequence emitted.
+ */
+export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize): i32 {
+  return compress(src, len, dst, cap, true);
+}
+
+// @ts-ignore: decorator
+@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool): i32 {
   if (len > MAX_INPUT) return ERR_LENGTH;
   if (<u64>tableBase + <u64>len + 1 > <u64>u32.MAX_VALUE) {
     memory.fill(TABLE, 0, TABLE_ENTRIES << 2);
@@ -101,12 +121,19 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
   const oend = dst + cap;
   let op = dst;
   let anchor = src;
+  let hp = dst; // next stripe of the output to hash
+  let lanes = xxh32Lanes(0);
   if (len >= MF_LIMIT + 1) {
     const ilimit = iend - MF_LIMIT; // last position a match may start at
     const matchlimit = iend - LAST_LITERALS;
     store<u32>(TABLE + (hashAt(src) << 2), base);
     let ip = src + 1;
     while (true) {
+      // Bytes before op are final: hash a stripe of them.
+      if (hashed && hp + 16 <= op) {
+        lanes = xxh32Round(lanes, hp);
+        hp += 16;
+      }
       // Find a match at or after ip.
       let misses: u32 = 1 << SKIP_TRIGGER;
       let ref: usize = 0;
@@ -175,6 +202,12 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
   if (litLen >= 15) op = writeExt(op, litLen);
   copyForward(op, anchor, litLen);
   op += litLen;
+  if (hashed) {
+    const n = op - dst;
+    xxh32Resume(lanes, n >= 16);
+    xxh32Stripes(hp, n - (hp - dst));
+    checksum = xxh32Digest(dst + (n & ~<usize>15), n & 15, <u32>n);
+  }
   return <i32>(op - dst);
 }
 
@@ -200,12 +233,6 @@ export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap
   return decompress(src, srcLen, dst, cap, true);
 }
 
-let checksum: u32 = 0;
-
-/** The xxHash32 computed by the last successful lz4DecompressChecksum. */
-export function lz4Checksum(): u32 {
-  return checksum;
-}
 
 // @ts-ignore: decorator
 @inline function decompress(src: usize, srcLen: usize, dst: usize, cap: usize, hashed: bool): i32 {

@@ -65,6 +65,7 @@ interface CoreExports {
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
   xxhash32(ptr: number, len: number, seed: number): number;
   lz4Compress(src: number, len: number, dst: number, cap: number): number;
+  lz4CompressChecksum(src: number, len: number, dst: number, cap: number): number;
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
   lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
   lz4Checksum(): number;
@@ -294,8 +295,9 @@ class CoreKernels implements WasmKernels {
     let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
     if (codec === CODEC_IDS.lz4) {
       const out = cur === b ? c : b;
-      // Only a strictly smaller block is kept: the output holds len - 1 bytes.
-      const n = len > 0 ? core.lz4Compress(cur, len, out, len - 1) : -1;
+      // Only a strictly smaller block is kept: the output holds len - 1 bytes. The block's
+      // checksum is computed as it is written.
+      const n = len > 0 ? core.lz4CompressChecksum(cur, len, out, len - 1) : -1;
       if (n >= 0) {
         at = out;
         storedBytes = n;
@@ -305,7 +307,7 @@ class CoreKernels implements WasmKernels {
         flags = CHUNK_FLAG_RAW;
       }
     }
-    const checksum = core.xxhash32(at, storedBytes, 0) >>> 0;
+    const checksum = (flags & CHUNK_FLAG_RAW) === 0 && codec === CODEC_IDS.lz4 ? core.lz4Checksum() >>> 0 : core.xxhash32(at, storedBytes, 0) >>> 0;
     const stored = flags & CHUNK_FLAG_RAW ? raw : this.#heap.subarray(at, at + storedBytes);
     return { stored, flags, checksum };
   }
