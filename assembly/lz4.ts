@@ -183,7 +183,10 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
       if (op + 1 + extBytes(litLen) + litLen + 2 + extBytes(ml) > oend) return ERR_OUTPUT;
       const token = op++;
       if (litLen >= 15) op = writeExt(op, litLen);
-      copyForward(op, anchor, litLen);
+      // Up to 16 literals as one vector (no branch on the length) when the output has room: the
+      // bytes past the literals are overwritten by what follows them.
+      if (litLen <= 16 && op + 16 <= oend) v128.store(op, v128.load(anchor));
+      else copyForward(op, anchor, litLen);
       op += litLen;
       store<u16>(op, <u16>(ip - ref));
       op += 2;
