@@ -158,13 +158,36 @@ function copyBytes(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: nu
 export function lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
   const iend = src.length;
   const cap = dst.length;
+  const sv = new DataView(src.buffer, src.byteOffset, src.length);
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   let ip = 0;
   let op = 0;
   for (;;) {
     if (ip >= iend) return LZ4_ERR_CORRUPT;
     const token = src[ip++]!;
     let lit = token >>> 4;
-    if (lit === 15) {
+    // Fast path far from both ends (as in assembly/lz4.ts): up to 14 literals as four 32-bit
+    // words, then a match of up to 18 bytes at an offset of 4 or more as words (each word reads
+    // bytes already written); the bytes written past the sequence are overwritten later.
+    if (lit < 15 && (token & 15) < 15 && iend - ip >= 16 && cap - op >= 36) {
+      dv.setInt32(op, sv.getInt32(ip, true), true);
+      dv.setInt32(op + 4, sv.getInt32(ip + 4, true), true);
+      dv.setInt32(op + 8, sv.getInt32(ip + 8, true), true);
+      dv.setInt32(op + 12, sv.getInt32(ip + 12, true), true);
+      op += lit;
+      ip += lit;
+      const offset = src[ip]! | (src[ip + 1]! << 8);
+      if (offset >= 4 && offset <= op) {
+        ip += 2;
+        const ref = op - offset;
+        const ml = (token & 15) + MIN_MATCH;
+        for (let i = 0; i < ml; i += 4) dv.setInt32(op + i, dv.getInt32(ref + i, true), true);
+        op += ml;
+        continue;
+      }
+      // Otherwise finish this sequence on the general path with the literals done.
+      lit = 0;
+    } else if (lit === 15) {
       let b = 255;
       while (b === 255) {
         if (ip >= iend) return LZ4_ERR_CORRUPT;
