@@ -65,6 +65,7 @@ export class Lz4Compressor {
     const base = this.#base;
     this.#base += len + 1;
     const cap = dst.length;
+    const words = new DataView(src.buffer, src.byteOffset, src.length); // match extension, 4 bytes at a time
     let op = 0;
     let anchor = 0;
     if (len >= MF_LIMIT + 1) {
@@ -96,6 +97,10 @@ export class Lz4Compressor {
         }
         let p = ip + MIN_MATCH;
         let r = ref + MIN_MATCH;
+        while (p + 4 <= matchlimit && words.getInt32(p) === words.getInt32(r)) {
+          p += 4;
+          r += 4;
+        }
         while (p < matchlimit && src[p] === src[r]) {
           p++;
           r++;
@@ -218,12 +223,24 @@ export function lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
     ml += MIN_MATCH;
     if (ml > cap - op) return LZ4_ERR_CORRUPT;
     let ref = op - offset;
-    if (offset >= ml && ml >= 32) {
-      dst.copyWithin(op, ref, ref + ml);
-      op += ml;
-    } else {
+    if (ml < 32) {
       const end = op + ml;
       while (op < end) dst[op++] = dst[ref++]!;
+    } else if (offset >= ml) {
+      dst.copyWithin(op, ref, ref + ml);
+      op += ml;
+    } else if (offset === 1) {
+      dst.fill(dst[ref]!, op, op + ml);
+      op += ml;
+    } else {
+      // Overlapping: [ref, op) repeats with period offset; copy it in growing non-overlapping runs.
+      for (let rem = ml, run = offset; rem > 0; ) {
+        const n = rem < run ? rem : run;
+        dst.copyWithin(op, ref, ref + n);
+        op += n;
+        rem -= n;
+        run += n;
+      }
     }
   }
   return op;
