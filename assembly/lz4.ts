@@ -9,8 +9,10 @@
 //   never cleared between calls and the output depends on the input only.
 // - Search from p = 0 (position 0 is only entered in the table): at each position look up the
 //   entry, replace it with the position, and take the candidate when it is from this call, at
-//   most 65535 back and its 4 bytes equal. After each miss the step is `misses >> 6` with
-//   `misses` starting at 64 (step 1 for 64 misses, then 2, ...); a match resets it.
+//   most 65535 back and its 4 bytes equal. After each miss the step is `misses >> 4` with
+//   `misses` starting at 16 (step 1 for 16 misses, then 2, ...); a match resets it. (The
+//   reference skips after 64 misses: 16 costs GloVe+shuffle 0.3 points of ratio and
+//   bitshuffle 0.04, and compresses them ~10 % and ~25 % faster, 10M sorted ids ~35 %.)
 // - A match is extended backwards over equal bytes (not before the last sequence's end nor
 //   before the block start), then forwards up to `len - 5`.
 // - End of block rules: a match starts at most at `len - 12`; the last 5 bytes are literals;
@@ -32,7 +34,7 @@ const MIN_MATCH: usize = 4;
 const LAST_LITERALS: usize = 5;
 const MF_LIMIT: usize = 12;
 const MAX_DISTANCE: usize = 65535;
-const SKIP_TRIGGER: u32 = 6;
+const SKIP_TRIGGER: u32 = 4;
 /** Largest input accepted (the reference's LZ4_MAX_INPUT_SIZE). */
 const MAX_INPUT: usize = 0x7e000000;
 

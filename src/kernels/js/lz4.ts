@@ -22,7 +22,7 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_DISTANCE = 65535;
-const SKIP_TRIGGER = 6;
+const SKIP_TRIGGER = 4; // as in assembly/lz4.ts
 const HASH_SHIFT = 32 - LZ4_HASH_LOG;
 const PRIME = 2654435761 | 0;
 
