@@ -2,7 +2,8 @@
 // (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md). The TypeScript twin,
 // src/kernels/js/lz4.ts, runs the same algorithm and writes the same bytes.
 //
-// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1.
+// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1
+// but skipping ahead sooner after misses (below).
 // - The table has 2^LZ4_HASH_LOG u32 entries; the hash of position p is
 //   (u32 LE at p) * 2654435761 >>> (32 - LZ4_HASH_LOG). An entry holds `base + p`; entries
 //   below the current `base` belong to earlier calls and count as empty, so the table is

@@ -3,8 +3,8 @@
  * same algorithm with the same parameters, so both write the same bytes for the same input.
  * Written from the LZ4 block format spec
  * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md); the algorithm (a greedy
- * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1) is
- * described step by step at the top of `assembly/lz4.ts`.
+ * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1, with
+ * an earlier skip) is described step by step at the top of `assembly/lz4.ts`.
  */
 
 /** log2 of the compressor's hash table entry count; equal to `LZ4_HASH_LOG` in assembly/lz4.ts. */
