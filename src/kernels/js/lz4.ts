@@ -65,25 +65,25 @@ export class Lz4Compressor {
     const base = this.#base;
     this.#base += len + 1;
     const cap = dst.length;
-    const words = new DataView(src.buffer, src.byteOffset, src.length); // match extension, 4 bytes at a time
+    const words = new DataView(src.buffer, src.byteOffset, src.length); // 4-byte reads
     let op = 0;
     let anchor = 0;
     if (len >= MF_LIMIT + 1) {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
-      table[Math.imul(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24), PRIME) >>> HASH_SHIFT] = base;
+      table[Math.imul(words.getInt32(0, true), PRIME) >>> HASH_SHIFT] = base;
       let ip = 1;
       for (;;) {
         let misses = 1 << SKIP_TRIGGER;
         let ref = -1;
         while (ip <= ilimit) {
-          const seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+          const seq = words.getInt32(ip, true);
           const h = Math.imul(seq, PRIME) >>> HASH_SHIFT;
           const entry = table[h]!;
           table[h] = base + ip;
           if (entry >= base) {
             const cand = entry - base;
-            if (ip - cand <= MAX_DISTANCE && (src[cand]! | (src[cand + 1]! << 8) | (src[cand + 2]! << 16) | (src[cand + 3]! << 24)) === seq) {
+            if (ip - cand <= MAX_DISTANCE && words.getInt32(cand, true) === seq) {
               ref = cand;
               break;
             }
@@ -122,7 +122,7 @@ export class Lz4Compressor {
         anchor = ip;
         if (ip > ilimit) break;
         const q = ip - 2;
-        table[Math.imul(src[q]! | (src[q + 1]! << 8) | (src[q + 2]! << 16) | (src[q + 3]! << 24), PRIME) >>> HASH_SHIFT] = base + q;
+        table[Math.imul(words.getInt32(q, true), PRIME) >>> HASH_SHIFT] = base + q;
       }
     }
     const litLen = len - anchor;
