@@ -3,9 +3,10 @@
 // the element, bit k of that byte, LSB first) is n / 8 bytes long; bit m of its byte r is bit k
 // of byte j of element 8 * r + m. Bytes after the n elements are copied unchanged.
 // Done as a byte shuffle into `tmp`, then an 8x8 bit transpose of each group of 8 bytes;
-// SIMD paths: i8x16.bitmask over 16 elements at a time (the SSE2 movemask approach), and for
-// the inverse an 8x16 byte transpose of the planes first.
-import { hi16, hi32, hi8, lo16, lo32, lo8, shuffle, unshuffle } from "./shuffle";
+// SIMD paths: 128 elements at a time with the bit transposes in both 64-bit lanes and byte
+// transposes between groups and planes, then i8x16.bitmask over 16 elements at a time (the
+// SSE2 movemask approach) for the forward direction's rest.
+import { hi16, hi32, hi8, lo16, lo32, lo8, shuffle, transpose8x8Lanes16, unshuffle } from "./shuffle";
 import { ERR_LENGTH, ERR_TYPESIZE } from "./status";
 
 /** Transposes the 8x8 bit matrix in x: bit m of byte k <-> bit k of byte m. */
@@ -23,6 +24,17 @@ import { ERR_LENGTH, ERR_TYPESIZE } from "./status";
 function rowToPlanes(row: usize, planes: usize, n: usize): void {
   const planeBytes = n >> 3;
   let i: usize = 0;
+  // 128 elements at a time: an 8x8 bit transpose of each group of 8 gives its byte of every
+  // plane; pairing bytes of adjacent groups and an 8x8 transpose of 16-bit lanes gathers them
+  // into 16 bytes per plane.
+  for (; i + 128 <= n; i += 128) {
+    const p = row + i;
+    transpose8x8Lanes16(
+      groupPairs(v128.load(p)), groupPairs(v128.load(p, 16)), groupPairs(v128.load(p, 32)), groupPairs(v128.load(p, 48)),
+      groupPairs(v128.load(p, 64)), groupPairs(v128.load(p, 80)), groupPairs(v128.load(p, 96)), groupPairs(v128.load(p, 112)),
+      planes + (i >> 3), planeBytes,
+    );
+  }
   for (; i + 16 <= n; i += 16) {
     // bitmask takes bit 7 of each byte: 16 elements' bit k, for k = 7 down to 0 (v + v shifts left).
     let v = v128.load(row + i);
@@ -50,30 +62,25 @@ function rowToPlanes(row: usize, planes: usize, n: usize): void {
   }
 }
 
+/** transposeBits8x8 on both 64-bit lanes of `x`. */
+// @ts-ignore: decorator
+@inline function transposeBits8x8x2(x: v128): v128 {
+  let t = v128.and(v128.xor(x, i64x2.shr_u(x, 7)), i64x2.splat(0x00AA00AA00AA00AA));
+  x = v128.xor(x, v128.xor(t, i64x2.shl(t, 7)));
+  t = v128.and(v128.xor(x, i64x2.shr_u(x, 14)), i64x2.splat(0x0000CCCC0000CCCC));
+  x = v128.xor(x, v128.xor(t, i64x2.shl(t, 14)));
+  t = v128.and(v128.xor(x, i64x2.shr_u(x, 28)), i64x2.splat(0x00000000F0F0F0F0));
+  return v128.xor(x, v128.xor(t, i64x2.shl(t, 28)));
+}
+
 /**
- * Two groups of 8 elements from `e`, whose byte k (and 8 + k) holds bit k of those elements:
- * an 8x8 bit transpose of each half, through bitmask. Returns the 16 element bytes.
+ * Two groups of 8 elements' bytes -> 16-bit lane k holds plane k's byte of the first group
+ * (low) and of the second (high).
  */
 // @ts-ignore: decorator
-@inline function groupsToBytes(e: v128): v128 {
-  // Lane m collects element m of the first group (low byte) and of the second (high byte).
-  let v = e;
-  let out = i16x8.replace_lane(i16x8.splat(0), 7, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 6, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 5, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 4, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 3, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 2, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 1, <i16>i8x16.bitmask(v));
-  v = i8x16.add(v, v);
-  out = i16x8.replace_lane(out, 0, <i16>i8x16.bitmask(v));
-  return i8x16.shuffle(out, out, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+@inline function groupPairs(v: v128): v128 {
+  const t = transposeBits8x8x2(v);
+  return i8x16.shuffle(t, t, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
 }
 
 /** Inverse of rowToPlanes. */
@@ -81,7 +88,7 @@ function planesToRow(planes: usize, row: usize, n: usize): void {
   const planeBytes = n >> 3;
   let r: usize = 0;
   // 128 elements at a time: an 8x16 byte transpose of the planes' bytes r..r+15 gives 16
-  // groups of 8 bytes (one per plane), two per vector, then bitmask per group.
+  // groups of 8 bytes (one per plane), two per vector, then an 8x8 bit transpose per group.
   for (; r + 16 <= planeBytes; r += 16) {
     const p = planes + r;
     const p0 = v128.load(p), p1 = v128.load(p + planeBytes);
@@ -93,14 +100,14 @@ function planesToRow(planes: usize, row: usize, n: usize): void {
     const c0 = lo16(a01, a23), c1 = hi16(a01, a23), c2 = lo16(b01, b23), c3 = hi16(b01, b23);
     const d0 = lo16(a45, a67), d1 = hi16(a45, a67), d2 = lo16(b45, b67), d3 = hi16(b45, b67);
     const out = row + (r << 3);
-    v128.store(out, groupsToBytes(lo32(c0, d0)));
-    v128.store(out, groupsToBytes(hi32(c0, d0)), 16);
-    v128.store(out, groupsToBytes(lo32(c1, d1)), 32);
-    v128.store(out, groupsToBytes(hi32(c1, d1)), 48);
-    v128.store(out, groupsToBytes(lo32(c2, d2)), 64);
-    v128.store(out, groupsToBytes(hi32(c2, d2)), 80);
-    v128.store(out, groupsToBytes(lo32(c3, d3)), 96);
-    v128.store(out, groupsToBytes(hi32(c3, d3)), 112);
+    v128.store(out, transposeBits8x8x2(lo32(c0, d0)));
+    v128.store(out, transposeBits8x8x2(hi32(c0, d0)), 16);
+    v128.store(out, transposeBits8x8x2(lo32(c1, d1)), 32);
+    v128.store(out, transposeBits8x8x2(hi32(c1, d1)), 48);
+    v128.store(out, transposeBits8x8x2(lo32(c2, d2)), 64);
+    v128.store(out, transposeBits8x8x2(hi32(c2, d2)), 80);
+    v128.store(out, transposeBits8x8x2(lo32(c3, d3)), 96);
+    v128.store(out, transposeBits8x8x2(hi32(c3, d3)), 112);
   }
   for (; r < planeBytes; r++) {
     let x: u64 = 0;

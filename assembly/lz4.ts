@@ -2,15 +2,18 @@
 // (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md). The TypeScript twin,
 // src/kernels/js/lz4.ts, runs the same algorithm and writes the same bytes.
 //
-// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1.
+// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1
+// but skipping ahead sooner after misses (below).
 // - The table has 2^LZ4_HASH_LOG u32 entries; the hash of position p is
 //   (u32 LE at p) * 2654435761 >>> (32 - LZ4_HASH_LOG). An entry holds `base + p`; entries
 //   below the current `base` belong to earlier calls and count as empty, so the table is
 //   never cleared between calls and the output depends on the input only.
 // - Search from p = 0 (position 0 is only entered in the table): at each position look up the
 //   entry, replace it with the position, and take the candidate when it is from this call, at
-//   most 65535 back and its 4 bytes equal. After each miss the step is `misses >> 6` with
-//   `misses` starting at 64 (step 1 for 64 misses, then 2, ...); a match resets it.
+//   most 65535 back and its 4 bytes equal. After each miss the step is `misses >> 4` with
+//   `misses` starting at 16 (step 1 for 16 misses, then 2, ...); a match resets it. (The
+//   reference skips after 64 misses: 16 costs GloVe+shuffle 0.3 points of ratio and
+//   bitshuffle 0.04, and compresses them ~10 % and ~25 % faster, 10M sorted ids ~35 %.)
 // - A match is extended backwards over equal bytes (not before the last sequence's end nor
 //   before the block start), then forwards up to `len - 5`.
 // - End of block rules: a match starts at most at `len - 12`; the last 5 bytes are literals;
@@ -18,6 +21,7 @@
 // Decompressor: strictly bounds-checked; never reads past src or writes past dst, rejects
 // offsets 0 and offsets before the output start, and returns the exact bytes written.
 import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT } from "./status";
+import { xxh32Digest, xxh32Lanes, xxh32Resume, xxh32Round, xxh32Stripes } from "./xxhash32";
 
 /**
  * log2 of the hash table's entry count; the twin uses the same. 13 (32 KiB, fits a 32 KiB L1d)
@@ -31,11 +35,17 @@ const MIN_MATCH: usize = 4;
 const LAST_LITERALS: usize = 5;
 const MF_LIMIT: usize = 12;
 const MAX_DISTANCE: usize = 65535;
-const SKIP_TRIGGER: u32 = 6;
+const SKIP_TRIGGER: u32 = 4;
 /** Largest input accepted (the reference's LZ4_MAX_INPUT_SIZE). */
 const MAX_INPUT: usize = 0x7e000000;
 
 let tableBase: u32 = 1;
+let checksum: u32 = 0;
+
+/** The xxHash32 computed by the last successful lz4CompressChecksum or lz4DecompressChecksum. */
+export function lz4Checksum(): u32 {
+  return checksum;
+}
 
 // @ts-ignore: decorator
 @inline function hashAt(p: usize): usize {
@@ -89,6 +99,20 @@ let tableBase: u32 = 1;
  * is over 0x7E000000. `src` and `dst` must not overlap.
  */
 export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32 {
+  return compress(src, len, dst, cap, false);
+}
+
+/**
+ * lz4Compress that also computes the xxHash32 (seed 0) of the block it writes, which
+ * lz4Checksum() then returns (only after a successful call). As in lz4DecompressChecksum, one
+ * 16-byte stripe of the output already written is hashed per sequence emitted.
+ */
+export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize): i32 {
+  return compress(src, len, dst, cap, true);
+}
+
+// @ts-ignore: decorator
+@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool): i32 {
   if (len > MAX_INPUT) return ERR_LENGTH;
   if (<u64>tableBase + <u64>len + 1 > <u64>u32.MAX_VALUE) {
     memory.fill(TABLE, 0, TABLE_ENTRIES << 2);
@@ -100,12 +124,19 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
   const oend = dst + cap;
   let op = dst;
   let anchor = src;
+  let hp = dst; // next stripe of the output to hash
+  let lanes = xxh32Lanes(0);
   if (len >= MF_LIMIT + 1) {
     const ilimit = iend - MF_LIMIT; // last position a match may start at
     const matchlimit = iend - LAST_LITERALS;
     store<u32>(TABLE + (hashAt(src) << 2), base);
     let ip = src + 1;
     while (true) {
+      // Bytes before op are final: hash a stripe of them.
+      if (hashed && hp + 16 <= op) {
+        lanes = xxh32Round(lanes, hp);
+        hp += 16;
+      }
       // Find a match at or after ip.
       let misses: u32 = 1 << SKIP_TRIGGER;
       let ref: usize = 0;
@@ -155,7 +186,10 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
       if (op + 1 + extBytes(litLen) + litLen + 2 + extBytes(ml) > oend) return ERR_OUTPUT;
       const token = op++;
       if (litLen >= 15) op = writeExt(op, litLen);
-      copyForward(op, anchor, litLen);
+      // Up to 16 literals as one vector (no branch on the length) when the output has room: the
+      // bytes past the literals are overwritten by what follows them.
+      if (litLen <= 16 && op + 16 <= oend) v128.store(op, v128.load(anchor));
+      else copyForward(op, anchor, litLen);
       op += litLen;
       store<u16>(op, <u16>(ip - ref));
       op += 2;
@@ -174,6 +208,12 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
   if (litLen >= 15) op = writeExt(op, litLen);
   copyForward(op, anchor, litLen);
   op += litLen;
+  if (hashed) {
+    const n = op - dst;
+    xxh32Resume(lanes, n >= 16);
+    xxh32Stripes(hp, n - (hp - dst));
+    checksum = xxh32Digest(dst + (n & ~<usize>15), n & 15, <u32>n);
+  }
   return <i32>(op - dst);
 }
 
@@ -185,12 +225,36 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
  * outside [dst, dst + cap). `src` and `dst` must not overlap.
  */
 export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize): i32 {
+  return decompress(src, srcLen, dst, cap, false);
+}
+
+/**
+ * lz4Decompress that also computes the xxHash32 (seed 0) of the `srcLen` input bytes, which
+ * lz4Checksum() then returns (only after a successful call: on a negative status it is not
+ * computed). One 16-byte stripe is hashed per sequence decoded, so the hash's multiply chain
+ * runs alongside the decoder's branchy loop instead of in a pass of its own; the stripes left
+ * when the sequences run out are hashed after.
+ */
+export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap: usize): i32 {
+  return decompress(src, srcLen, dst, cap, true);
+}
+
+
+// @ts-ignore: decorator
+@inline function decompress(src: usize, srcLen: usize, dst: usize, cap: usize, hashed: bool): i32 {
   if (srcLen > <usize>i32.MAX_VALUE || cap > <usize>i32.MAX_VALUE) return ERR_LENGTH;
   const iend = src + srcLen;
   const oend = dst + cap;
   let ip = src;
   let op = dst;
+  let hp = src; // next stripe to hash
+  const hend = src + (srcLen & ~<usize>15);
+  let lanes = xxh32Lanes(0);
   while (true) {
+    if (hashed && hp < hend) {
+      lanes = xxh32Round(lanes, hp);
+      hp += 16;
+    }
     if (ip >= iend) return ERR_CORRUPT;
     const token = <usize>load<u8>(ip++);
     let lit = token >> 4;
@@ -262,6 +326,11 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
       }
     }
     op += ml;
+  }
+  if (hashed) {
+    xxh32Resume(lanes, srcLen >= 16);
+    xxh32Stripes(hp, hend - hp);
+    checksum = xxh32Digest(hend, srcLen & 15, <u32>srcLen);
   }
   return <i32>(op - dst);
 }

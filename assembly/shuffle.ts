@@ -114,7 +114,7 @@ function unshuffle4(src: usize, dst: usize, n: usize, blocks: usize): void {
  * Output j is stored at `out + j * stride`.
  */
 // @ts-ignore: decorator
-@inline function transpose8x8Lanes16(
+@inline export function transpose8x8Lanes16(
   a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128,
   out: usize, stride: usize,
 ): void {

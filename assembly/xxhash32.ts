@@ -18,7 +18,29 @@ let anyStripe = false;
 export function xxh32Reset(seed: u32): void {
   seedValue = seed;
   anyStripe = false;
-  lanes = i32x4(seed + P1 + P2, seed + P2, seed, seed - P1);
+  lanes = xxh32Lanes(seed);
+}
+
+/** The four lanes `v` after one 16-byte stripe at `p`. */
+// @ts-ignore: decorator
+@inline export function xxh32Round(v: v128, p: usize): v128 {
+  v = i32x4.add(v, i32x4.mul(v128.load(p), i32x4.splat(P2)));
+  v = v128.or(i32x4.shl(v, 13), i32x4.shr_u(v, 19));
+  return i32x4.mul(v, i32x4.splat(P1));
+}
+
+/** The lanes as xxh32Reset(seed) sets them. */
+// @ts-ignore: decorator
+@inline export function xxh32Lanes(seed: u32): v128 {
+  return i32x4(seed + P1 + P2, seed + P2, seed, seed - P1);
+}
+
+/** Resumes a seed-0 hash whose lanes are `v`, after `any` stripes (true if at least one). */
+// @ts-ignore: decorator
+@inline export function xxh32Resume(v: v128, any: bool): void {
+  seedValue = 0;
+  lanes = v;
+  anyStripe = any;
 }
 
 /**
@@ -27,14 +49,8 @@ export function xxh32Reset(seed: u32): void {
  */
 export function xxh32Stripes(ptr: usize, len: usize): usize {
   const end = ptr + (len & ~<usize>15);
-  const p2 = i32x4.splat(P2);
-  const p1 = i32x4.splat(P1);
   let v = lanes;
-  for (let p = ptr; p < end; p += 16) {
-    v = i32x4.add(v, i32x4.mul(v128.load(p), p2));
-    v = v128.or(i32x4.shl(v, 13), i32x4.shr_u(v, 19));
-    v = i32x4.mul(v, p1);
-  }
+  for (let p = ptr; p < end; p += 16) v = xxh32Round(v, p);
   lanes = v;
   if (end > ptr) anyStripe = true;
   return len & ~<usize>15;

@@ -3,22 +3,26 @@
  * run on the same bytes: the GloVe matrix (341,479 x 100 float32, raw little-endian, from
  * `--glove FILE`, default /tmp/lead/glove.f32) with shuffle and bitshuffle, and 10M sorted int32
  * ids (seeded) with shuffle and delta+shuffle. ndpack encodes with `encode()` (bytes out,
- * manifest included) and decodes with `decode()` (checksums verified); blosc runs via
- * /usr/bin/python3 bench/lz4_blosc.py (1 thread, LZ4, clevel 5, the same shuffle; blosc has no
- * delta before shuffle in this API, so delta rows compare with blosc's shuffle alone). Each
- * figure is a median of `--reps` runs after a warm-up; the machine is shared, so read the
+ * manifest included) and decodes with `decode()` (checksums verified); blosc runs in a
+ * /usr/bin/python3 bench/lz4_blosc.py child (1 thread, LZ4, clevel 5, the same shuffle,
+ * `blosc.compress` / `blosc.decompress`, fresh output like ndpack's; blosc has no delta before
+ * shuffle in this API, so delta rows have no blosc row). Each figure is a median of `--reps`
+ * runs after a warm-up; ndpack wasm's and blosc's runs alternate (encode, decode, blosc
+ * encode, blosc decode, ...) so that both see the same load on this shared machine: read the
  * same-run ratios. "pipeline" rows time the segment pipeline alone into preallocated output
- * (see runPipeline), closer to blosc's loop, whose freed output memory malloc reuses. Read the
- * ratios. Also: the wasm shuffle kernel on data already in wasm memory, and
+ * (see runPipeline), as blosc's `decompress_ptr` into a reused buffer does in bench/python
+ * (a 136 MB `blosc.decompress` is a fresh mmap each time: 44 against 35 ms here with huge
+ * pages, 88 without). Also: the wasm shuffle kernel on data already in wasm memory, and
  * `Kernels.shuffle` end to end (copy in, shuffle, copy out).
  *
  * Run: npx tsc -p tsconfig.json && node dist/bench/lz4.js [--reps 5] [--chunks 65536,262144]
  *   [--glove FILE] [--only glove|ids] [--no-js] [--no-blosc]
  */
-import { execFileSync } from "node:child_process";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { decode, encode, NDArray } from "../src/index.js";
 import { getKernels } from "../src/kernels/index.js";
 import { WASM_BASE64 } from "../src/kernels/wasm/binary.js";
@@ -126,10 +130,75 @@ function runPipeline(name: string, array: NDArray, filters: FilterName[], chunkB
   return { data: name, filters: filters.join("+"), chunkBytes, who: `ndpack ${backend} pipeline`, encodeMBs: raw / enc / MB, decodeMBs: raw / dec / MB, ratio: pos / raw };
 }
 
-function runBlosc(name: string, file: string, typesize: number, mode: string): Row {
-  const out = execFileSync("/usr/bin/python3", [BLOSC_SCRIPT, file, String(typesize), mode, String(REPS)], { encoding: "utf8" });
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { encode_s: number; decode_s: number; stored: number; raw: number; blosc: string };
-  return { data: name, filters: mode, chunkBytes: 0, who: `blosc ${r.blosc}`, encodeMBs: r.raw / r.encode_s / MB, decodeMBs: r.raw / r.decode_s / MB, ratio: r.stored / r.raw };
+/** A blosc child (bench/lz4_blosc.py) that runs one compress or decompress per request. */
+class Blosc {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #lines: AsyncIterator<string>;
+
+  constructor(file: string, typesize: number, mode: string) {
+    this.#child = spawn("/usr/bin/python3", [BLOSC_SCRIPT, file, String(typesize), mode]);
+    this.#child.stderr.pipe(process.stderr);
+    this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** The first line: sizes and version, once the child has checked its round trip. */
+  async info(): Promise<{ stored: number; raw: number; blosc: string }> {
+    return JSON.parse(await this.#line()) as { stored: number; raw: number; blosc: string };
+  }
+
+  /** Seconds of one compress ("enc") or decompress ("dec"), as the child measured it. */
+  async run(op: "enc" | "dec"): Promise<number> {
+    this.#child.stdin.write(op + "\n");
+    return Number(await this.#line());
+  }
+
+  close(): void {
+    this.#child.stdin.end();
+  }
+
+  async #line(): Promise<string> {
+    const { value, done } = await this.#lines.next();
+    if (done) throw new Error("blosc child exited early (is python3-blosc installed?)");
+    return value;
+  }
+}
+
+/**
+ * ndpack wasm `encode()`/`decode()` and blosc, their runs alternating: a warm-up, then `REPS`
+ * rounds of (encode, decode, blosc encode, blosc decode); medians of each.
+ */
+async function runWithBlosc(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, file: string, typesize: number, mode: string): Promise<[Row, Row]> {
+  const raw = array.data.byteLength;
+  let bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend: "wasm" });
+  const back = (decode(bytes, { backend: "wasm" }) as { a: NDArray }).a;
+  if (!Buffer.from(array.data.buffer, array.data.byteOffset, raw).equals(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength))) {
+    throw new Error(`${name} ${filters} wasm: round trip differs`);
+  }
+  const blosc = new Blosc(file, typesize, mode);
+  try {
+    const info = await blosc.info();
+    const t = { enc: [] as number[], dec: [] as number[], benc: [] as number[], bdec: [] as number[] };
+    for (let i = 0; i <= REPS; i++) {
+      let start = performance.now();
+      bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend: "wasm" });
+      const enc = (performance.now() - start) / 1000;
+      start = performance.now();
+      decode(bytes, { backend: "wasm" });
+      const dec = (performance.now() - start) / 1000;
+      const benc = await blosc.run("enc");
+      const bdec = await blosc.run("dec");
+      if (i === 0) continue; // warm-up
+      t.enc.push(enc);
+      t.dec.push(dec);
+      t.benc.push(benc);
+      t.bdec.push(bdec);
+    }
+    const w: Row = { data: name, filters: filters.join("+"), chunkBytes, who: "ndpack wasm", encodeMBs: raw / median(t.enc) / MB, decodeMBs: raw / median(t.dec) / MB, ratio: bytes.length / raw };
+    const b: Row = { data: name, filters: mode, chunkBytes: 0, who: `blosc ${info.blosc}`, encodeMBs: info.raw / median(t.benc) / MB, decodeMBs: info.raw / median(t.bdec) / MB, ratio: info.stored / info.raw };
+    return [w, b];
+  } finally {
+    blosc.close();
+  }
 }
 
 function print(r: Row): void {
@@ -172,7 +241,7 @@ function shuffleKernel(data: Uint8Array): void {
   console.log(`Kernels.shuffle / unshuffle (wasm) end to end over ${(data.length / MB).toFixed(1)} MB (copy in and out): ${(data.length / s / 1e9).toFixed(2)} / ${(data.length / u / 1e9).toFixed(2)} GB/s`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   console.log(`# ndpack lz4 bench: Node ${process.version}, ${cpus()[0]?.model ?? "?"} x ${cpus().length}, load ${loadavg().map((l) => l.toFixed(2)).join(" ")}, reps ${REPS}`);
   const dir = mkdtempSync(join(tmpdir(), "ndpack-bench-lz4-"));
   try {
@@ -193,12 +262,14 @@ function main(): void {
       writeFileSync(file, new Uint8Array(set.array.data.buffer, set.array.data.byteOffset, set.array.data.byteLength));
       for (const c of set.configs) {
         for (const chunk of CHUNKS) {
-          const w = runNdpack(set.name, set.array, c.filters, chunk, "wasm");
+          const withBlosc = WITH_BLOSC && c.blosc && chunk === CHUNKS[0];
+          const [w, b] = withBlosc
+            ? await runWithBlosc(set.name, set.array, c.filters, chunk, file, set.typesize, c.blosc)
+            : [runNdpack(set.name, set.array, c.filters, chunk, "wasm"), undefined];
           print(w);
           const p = runPipeline(set.name, set.array, c.filters, chunk, "wasm");
           print(p);
-          if (WITH_BLOSC && c.blosc && chunk === CHUNKS[0]) {
-            const b = runBlosc(set.name, file, set.typesize, c.blosc);
+          if (b) {
             print(b);
             console.log(`|  | same-run ratio wasm encode()/decode() / blosc |  |  | ${(w.encodeMBs / b.encodeMBs).toFixed(2)} | ${(w.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
             console.log(`|  | same-run ratio wasm pipeline / blosc |  |  | ${(p.encodeMBs / b.encodeMBs).toFixed(2)} | ${(p.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
@@ -218,4 +289,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

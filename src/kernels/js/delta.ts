@@ -4,6 +4,7 @@
  * that do not fill an element are copied unchanged. Typesize 1, 2, 4 or 8.
  */
 import { checkFilterArgs, DELTA_TYPESIZES } from "../check.js";
+import { LITTLE_ENDIAN } from "./shuffle.js";
 
 /** Reads the little-endian 32-bit word at byte `p`. */
 function read32(a: Uint8Array, p: number): number {
@@ -43,6 +44,15 @@ export function deltaEncode(src: Uint8Array, dst: Uint8Array, typesize: number):
       const d = v - prev;
       dst[p] = d;
       dst[p + 1] = d >>> 8;
+      prev = v;
+    }
+  } else if (typesize === 4 && LITTLE_ENDIAN && ((src.byteOffset | dst.byteOffset) & 3) === 0) {
+    const s = new Int32Array(src.buffer, src.byteOffset, whole >>> 2);
+    const d = new Int32Array(dst.buffer, dst.byteOffset, whole >>> 2);
+    let prev = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i]!;
+      d[i] = v - prev;
       prev = v;
     }
   } else if (typesize === 4) {
@@ -91,6 +101,14 @@ export function deltaDecode(src: Uint8Array, dst: Uint8Array, typesize: number):
       acc = (acc + (src[p]! | (src[p + 1]! << 8))) & 0xffff;
       dst[p] = acc;
       dst[p + 1] = acc >>> 8;
+    }
+  } else if (typesize === 4 && LITTLE_ENDIAN && ((src.byteOffset | dst.byteOffset) & 3) === 0) {
+    const s = new Int32Array(src.buffer, src.byteOffset, whole >>> 2);
+    const d = new Int32Array(dst.buffer, dst.byteOffset, whole >>> 2);
+    let acc = 0;
+    for (let i = 0; i < s.length; i++) {
+      acc = (acc + s[i]!) | 0;
+      d[i] = acc;
     }
   } else if (typesize === 4) {
     let acc = 0;

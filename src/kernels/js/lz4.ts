@@ -3,8 +3,8 @@
  * same algorithm with the same parameters, so both write the same bytes for the same input.
  * Written from the LZ4 block format spec
  * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md); the algorithm (a greedy
- * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1) is
- * described step by step at the top of `assembly/lz4.ts`.
+ * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1, with
+ * an earlier skip) is described step by step at the top of `assembly/lz4.ts`.
  */
 
 /** log2 of the compressor's hash table entry count; equal to `LZ4_HASH_LOG` in assembly/lz4.ts. */
@@ -22,7 +22,7 @@ const MIN_MATCH = 4;
 const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_DISTANCE = 65535;
-const SKIP_TRIGGER = 6;
+const SKIP_TRIGGER = 4; // as in assembly/lz4.ts
 const HASH_SHIFT = 32 - LZ4_HASH_LOG;
 const PRIME = 2654435761 | 0;
 
@@ -65,24 +65,25 @@ export class Lz4Compressor {
     const base = this.#base;
     this.#base += len + 1;
     const cap = dst.length;
+    const words = new DataView(src.buffer, src.byteOffset, src.length); // 4-byte reads
     let op = 0;
     let anchor = 0;
     if (len >= MF_LIMIT + 1) {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
-      table[Math.imul(src[0]! | (src[1]! << 8) | (src[2]! << 16) | (src[3]! << 24), PRIME) >>> HASH_SHIFT] = base;
+      table[Math.imul(words.getInt32(0, true), PRIME) >>> HASH_SHIFT] = base;
       let ip = 1;
       for (;;) {
         let misses = 1 << SKIP_TRIGGER;
         let ref = -1;
         while (ip <= ilimit) {
-          const seq = src[ip]! | (src[ip + 1]! << 8) | (src[ip + 2]! << 16) | (src[ip + 3]! << 24);
+          const seq = words.getInt32(ip, true);
           const h = Math.imul(seq, PRIME) >>> HASH_SHIFT;
           const entry = table[h]!;
           table[h] = base + ip;
           if (entry >= base) {
             const cand = entry - base;
-            if (ip - cand <= MAX_DISTANCE && (src[cand]! | (src[cand + 1]! << 8) | (src[cand + 2]! << 16) | (src[cand + 3]! << 24)) === seq) {
+            if (ip - cand <= MAX_DISTANCE && words.getInt32(cand, true) === seq) {
               ref = cand;
               break;
             }
@@ -96,6 +97,10 @@ export class Lz4Compressor {
         }
         let p = ip + MIN_MATCH;
         let r = ref + MIN_MATCH;
+        while (p + 4 <= matchlimit && words.getInt32(p) === words.getInt32(r)) {
+          p += 4;
+          r += 4;
+        }
         while (p < matchlimit && src[p] === src[r]) {
           p++;
           r++;
@@ -117,7 +122,7 @@ export class Lz4Compressor {
         anchor = ip;
         if (ip > ilimit) break;
         const q = ip - 2;
-        table[Math.imul(src[q]! | (src[q + 1]! << 8) | (src[q + 2]! << 16) | (src[q + 3]! << 24), PRIME) >>> HASH_SHIFT] = base + q;
+        table[Math.imul(words.getInt32(q, true), PRIME) >>> HASH_SHIFT] = base + q;
       }
     }
     const litLen = len - anchor;
@@ -158,13 +163,36 @@ function copyBytes(dst: Uint8Array, d: number, src: Uint8Array, s: number, n: nu
 export function lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
   const iend = src.length;
   const cap = dst.length;
+  const sv = new DataView(src.buffer, src.byteOffset, src.length);
+  const dv = new DataView(dst.buffer, dst.byteOffset, dst.length);
   let ip = 0;
   let op = 0;
   for (;;) {
     if (ip >= iend) return LZ4_ERR_CORRUPT;
     const token = src[ip++]!;
     let lit = token >>> 4;
-    if (lit === 15) {
+    // Fast path far from both ends (as in assembly/lz4.ts): up to 14 literals as four 32-bit
+    // words, then a match of up to 18 bytes at an offset of 4 or more as words (each word reads
+    // bytes already written); the bytes written past the sequence are overwritten later.
+    if (lit < 15 && (token & 15) < 15 && iend - ip >= 16 && cap - op >= 36) {
+      dv.setInt32(op, sv.getInt32(ip, true), true);
+      dv.setInt32(op + 4, sv.getInt32(ip + 4, true), true);
+      dv.setInt32(op + 8, sv.getInt32(ip + 8, true), true);
+      dv.setInt32(op + 12, sv.getInt32(ip + 12, true), true);
+      op += lit;
+      ip += lit;
+      const offset = src[ip]! | (src[ip + 1]! << 8);
+      if (offset >= 4 && offset <= op) {
+        ip += 2;
+        const ref = op - offset;
+        const ml = (token & 15) + MIN_MATCH;
+        for (let i = 0; i < ml; i += 4) dv.setInt32(op + i, dv.getInt32(ref + i, true), true);
+        op += ml;
+        continue;
+      }
+      // Otherwise finish this sequence on the general path with the literals done.
+      lit = 0;
+    } else if (lit === 15) {
       let b = 255;
       while (b === 255) {
         if (ip >= iend) return LZ4_ERR_CORRUPT;
@@ -195,12 +223,24 @@ export function lz4Decompress(src: Uint8Array, dst: Uint8Array): number {
     ml += MIN_MATCH;
     if (ml > cap - op) return LZ4_ERR_CORRUPT;
     let ref = op - offset;
-    if (offset >= ml && ml >= 32) {
-      dst.copyWithin(op, ref, ref + ml);
-      op += ml;
-    } else {
+    if (ml < 32) {
       const end = op + ml;
       while (op < end) dst[op++] = dst[ref++]!;
+    } else if (offset >= ml) {
+      dst.copyWithin(op, ref, ref + ml);
+      op += ml;
+    } else if (offset === 1) {
+      dst.fill(dst[ref]!, op, op + ml);
+      op += ml;
+    } else {
+      // Overlapping: [ref, op) repeats with period offset; copy it in growing non-overlapping runs.
+      for (let rem = ml, run = offset; rem > 0; ) {
+        const n = rem < run ? rem : run;
+        dst.copyWithin(op, ref, ref + n);
+        op += n;
+        rem -= n;
+        run += n;
+      }
     }
   }
   return op;

@@ -4,7 +4,19 @@
  */
 import { checkFilterArgs } from "../check.js";
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** True on little-endian hosts (all that run JavaScript in practice); the word paths need it. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * 4x4 byte transpose of the little-endian words a, b, c, d: byte i of word k written
+ * (`out[at + k * stride]`) is byte k of input word i.
+ */
+export function transpose4x4(a: number, b: number, c: number, d: number, out: Int32Array, at: number, stride: number): void {
+  out[at] = (a & 0xff) | ((b & 0xff) << 8) | ((c & 0xff) << 16) | (d << 24);
+  out[at + stride] = ((a >>> 8) & 0xff) | (b & 0xff00) | ((c & 0xff00) << 8) | ((d & 0xff00) << 16);
+  out[at + 2 * stride] = ((a >>> 16) & 0xff) | ((b >>> 8) & 0xff00) | (c & 0xff0000) | ((d & 0xff0000) << 8);
+  out[at + 3 * stride] = (a >>> 24) | ((b >>> 16) & 0xff00) | ((c >>> 8) & 0xff0000) | (d & 0xff000000);
+}
 
 /**
  * Byte shuffle of `src` into `dst` by `typesize`.
@@ -18,7 +30,13 @@ export function shuffle(src: Uint8Array, dst: Uint8Array, typesize: number): voi
   checkFilterArgs("shuffle", src, dst, typesize);
   const n = Math.floor(src.length / typesize);
   const whole = n * typesize;
-  if (typesize === 4 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0) {
+  if (typesize === 4 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0 && (dst.byteOffset & 3) === 0 && (n & 3) === 0) {
+    // Four elements at a time: four 32-bit reads, a 4x4 byte transpose, one 32-bit write per row.
+    const words = new Int32Array(src.buffer, src.byteOffset, n);
+    const rows = new Int32Array(dst.buffer, dst.byteOffset, n);
+    const q = n >>> 2;
+    for (let i = 0; i < q; i++) transpose4x4(words[4 * i]!, words[4 * i + 1]!, words[4 * i + 2]!, words[4 * i + 3]!, rows, i, q);
+  } else if (typesize === 4 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0) {
     // One 32-bit read per element instead of four byte reads.
     const words = new Uint32Array(src.buffer, src.byteOffset, n);
     const n2 = 2 * n;
@@ -58,7 +76,13 @@ export function unshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): v
   checkFilterArgs("unshuffle", src, dst, typesize);
   const n = Math.floor(src.length / typesize);
   const whole = n * typesize;
-  if (typesize === 4 && LITTLE_ENDIAN && (dst.byteOffset & 3) === 0) {
+  if (typesize === 4 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0 && (dst.byteOffset & 3) === 0 && (n & 3) === 0) {
+    // Four elements at a time: one 32-bit read per row, a 4x4 byte transpose, four 32-bit writes.
+    const rows = new Int32Array(src.buffer, src.byteOffset, n);
+    const words = new Int32Array(dst.buffer, dst.byteOffset, n);
+    const q = n >>> 2;
+    for (let i = 0; i < q; i++) transpose4x4(rows[i]!, rows[q + i]!, rows[2 * q + i]!, rows[3 * q + i]!, words, 4 * i, 1);
+  } else if (typesize === 4 && LITTLE_ENDIAN && (dst.byteOffset & 3) === 0) {
     // One 32-bit write per element instead of four byte writes.
     const words = new Uint32Array(dst.buffer, dst.byteOffset, n);
     const n2 = 2 * n;

@@ -65,7 +65,10 @@ interface CoreExports {
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
   xxhash32(ptr: number, len: number, seed: number): number;
   lz4Compress(src: number, len: number, dst: number, cap: number): number;
+  lz4CompressChecksum(src: number, len: number, dst: number, cap: number): number;
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
+  lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
+  lz4Checksum(): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
   float32ToBfloat16: ConvertExport;
@@ -292,8 +295,9 @@ class CoreKernels implements WasmKernels {
     let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
     if (codec === CODEC_IDS.lz4) {
       const out = cur === b ? c : b;
-      // Only a strictly smaller block is kept: the output holds len - 1 bytes.
-      const n = len > 0 ? core.lz4Compress(cur, len, out, len - 1) : -1;
+      // Only a strictly smaller block is kept: the output holds len - 1 bytes. The block's
+      // checksum is computed as it is written.
+      const n = len > 0 ? core.lz4CompressChecksum(cur, len, out, len - 1) : -1;
       if (n >= 0) {
         at = out;
         storedBytes = n;
@@ -303,7 +307,7 @@ class CoreKernels implements WasmKernels {
         flags = CHUNK_FLAG_RAW;
       }
     }
-    const checksum = core.xxhash32(at, storedBytes, 0) >>> 0;
+    const checksum = (flags & CHUNK_FLAG_RAW) === 0 && codec === CODEC_IDS.lz4 ? core.lz4Checksum() >>> 0 : core.xxhash32(at, storedBytes, 0) >>> 0;
     const stored = flags & CHUNK_FLAG_RAW ? raw : this.#heap.subarray(at, at + storedBytes);
     return { stored, flags, checksum };
   }
@@ -337,16 +341,19 @@ class CoreKernels implements WasmKernels {
     const c = b + region;
     const tmp = c + region;
     this.#heap.set(stored, a);
-    if (expectedChecksum !== undefined) {
-      const sum = core.xxhash32(a, stored.length, 0) >>> 0;
-      if (sum !== expectedChecksum >>> 0) throw checksumError(sum, expectedChecksum);
-    }
+    const verify = (sum: number): void => {
+      if (sum !== expectedChecksum! >>> 0) throw checksumError(sum, expectedChecksum!);
+    };
     let cur = a;
     if (codec === CODEC_IDS.lz4) {
-      const n = core.lz4Decompress(a, stored.length, b, len);
+      // The checksum rides along with the decompression; a block that fails to decode is
+      // checked on its own first, so a damaged chunk still reports ERR_CHECKSUM.
+      const hashed = expectedChecksum !== undefined;
+      const n = hashed ? core.lz4DecompressChecksum(a, stored.length, b, len) : core.lz4Decompress(a, stored.length, b, len);
+      if (hashed) verify(n >= 0 ? core.lz4Checksum() >>> 0 : core.xxhash32(a, stored.length, 0) >>> 0);
       if (n !== len) throw blockError(n, len);
       cur = b;
-    }
+    } else if (expectedChecksum !== undefined) verify(core.xxhash32(a, stored.length, 0) >>> 0);
     for (let f = filters.length - 1; f >= 0; f--) {
       const out = cur === b ? c : b;
       const kernel = INVERSE_EXPORTS[filters[f]!]!;
