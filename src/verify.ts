@@ -45,8 +45,16 @@ export interface SegmentCheck {
 export interface VerifyReport {
   /** The file verified. */
   file: string;
-  /** True when no segment is bad (segments without checksums do not count against it). */
+  /**
+   * True when no segment is bad (segments without checksums do not count against it) and the
+   * whole manifest could be read.
+   */
   ok: boolean;
+  /**
+   * Set when the manifest uses a tag this version does not define (a file from a newer ndpack,
+   * or damage the checksum did not catch): the graph cannot be loaded by this version.
+   */
+  manifestProblem?: string;
   /** Every segment, in file order. */
   segments: SegmentCheck[];
   /** Raw bytes whose checksums were verified. */
@@ -79,7 +87,7 @@ export interface VerifyOptions {
 export function verify(path: string, options: VerifyOptions = {}): VerifyReport {
   return withFileSource(path, (src) => {
     const c = readContainer(src);
-    const { segmentPaths } = walkManifest(c.manifest, c.segments.map((d) => d.rawBytes), { tree: false });
+    const { segmentPaths, stopped } = walkManifest(c.manifest, c.segments.map((d) => d.rawBytes), { tree: false });
     const kernels = getKernels(options.backend ?? "auto");
     const totalBytes = c.segments.reduce((n, d) => n + d.rawBytes, 0);
     let doneBytes = 0;
@@ -108,7 +116,8 @@ export function verify(path: string, options: VerifyOptions = {}): VerifyReport 
       }
       report.segments.push(check);
     });
-    report.ok = report.segments.every((s) => s.status !== "bad");
+    if (stopped) report.manifestProblem = `${stopped}: this version cannot load the graph`;
+    report.ok = !stopped && report.segments.every((s) => s.status !== "bad");
     return report;
   });
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dumpSync, inspect, loadSync, NDArray, verify, type Progress } from "../src/index.js";
 import { Tag } from "../src/graph/tags.js";
 import { walkManifest } from "../src/walk.js";
+import { fileWith } from "./graph/craft.js";
 
 let dir: string;
 const graph = () => ({
@@ -105,6 +106,19 @@ describe("walkManifest", () => {
     const walk = walkManifest(manifest, []);
     expect(walk.stopped).toBe("unknown tag 0x30 at manifest offset 12");
     expect(walk.root).toBeUndefined();
+  });
+
+  it("a known tag out of its place is corrupt, not a stop: a string heap inside an array", () => {
+    expect(() => walkManifest(Uint8Array.from([Tag.ARRAY, 1, Tag.STRING_HEAP, 0]), [])).toThrow(expect.objectContaining({ code: "ERR_CORRUPT" }));
+  });
+
+  it("verify: a manifest with a tag this version does not know is not ok (loadSync would refuse it)", () => {
+    const file = join(dir, "unknown-tag.ndpack");
+    writeFileSync(file, fileWith([0x07]));
+    expect(() => loadSync(file)).toThrow(expect.objectContaining({ code: "ERR_CORRUPT" }));
+    const report = verify(file);
+    expect(report.ok).toBe(false);
+    expect(report.manifestProblem).toBe("unknown tag 0x07 at manifest offset 0: this version cannot load the graph");
   });
 
   it("throws ERR_TRUNCATED on a cut manifest", () => {

@@ -39,7 +39,7 @@ export function addVerify(program: Command): Command {
  * process.stderr.write(renderFailures(verify("a.ndpack")));
  */
 export function renderFailures(report: VerifyReport): string {
-  let out = "";
+  let out = report.manifestProblem ? `ndpack: ERR_CORRUPT: manifest: ${report.manifestProblem}\n` : "";
   for (const s of report.segments) {
     const where = s.path ? `${s.path} (segment ${s.segment})` : `segment ${s.segment}`;
     for (const f of s.failures) out += `ndpack: ${f.code}: ${where} chunk ${f.chunk}: ${f.message}\n`;
@@ -59,7 +59,9 @@ export function renderSummary(report: VerifyReport): string {
   const bad = count("bad");
   const unchecked = count("not checksummed");
   const lines = [
-    bad
+    report.manifestProblem
+      ? `${report.file}: NOT LOADABLE: the manifest uses a tag this version does not know; ${bad} of ${report.segments.length} segments have bad chunks`
+      : bad
       ? `${report.file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
       : `${report.file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
   ];
