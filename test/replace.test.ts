@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dumpSync, loadSync } from "../src/index.js";
+import { dump, dumpSync, loadSync } from "../src/index.js";
 import { replaceTuning } from "../src/io/fsutil.js";
 import { tempDir } from "./helpers.js";
 
@@ -72,5 +72,55 @@ describe("replacing a large file (the old one is linked aside and unlinked in th
     expect(r.status).toBe(0);
     expect(namesOf("exit.ndpack")).toEqual(["exit.ndpack"]);
     expect(loadSync(path)).toEqual({ v: 2 });
+  });
+});
+
+describe("what a dump replaces", () => {
+  const both = [
+    ["dumpSync", async (v: unknown, p: string, o?: object) => dumpSync(v, p, o)],
+    ["dump", (v: unknown, p: string, o?: object) => dump(v, p, o)],
+  ] as const;
+
+  it.each(both)("%s writes through a symlink: the link stays and names the new file", async (_, write) => {
+    const real = join(dir, "real-" + _ + ".ndpack");
+    const link = join(dir, "link-" + _ + ".ndpack");
+    dumpSync({ v: 1 }, real);
+    symlinkSync(real, link);
+    await write({ v: 2 }, link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(real);
+    expect(loadSync(real)).toEqual({ v: 2 });
+  });
+
+  it.each(both)("%s refuses a FIFO or a directory with ERR_IO and leaves it as it was", async (_, write) => {
+    const fifo = join(dir, "fifo-" + _);
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    await expect(write({ v: 1 }, fifo)).rejects.toMatchObject({ code: "ERR_IO", message: expect.stringContaining("a FIFO, not a regular file") });
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    const sub = join(dir, "sub-" + _);
+    mkdirSync(sub);
+    await expect(write({ v: 1 }, sub)).rejects.toMatchObject({ code: "ERR_IO", message: expect.stringContaining("a directory") });
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+
+  it.each(both)("%s keeps an existing file's permission bits; a new file gets 0666 less the umask", async (_, write) => {
+    const path = join(dir, "private-" + _ + ".ndpack");
+    dumpSync({ v: 1 }, path);
+    chmodSync(path, 0o600);
+    await write({ v: 2 }, path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const fresh = join(dir, "fresh-" + _ + ".ndpack");
+    await write({ v: 3 }, fresh);
+    const umask = process.umask();
+    expect(statSync(fresh).mode & 0o777).toBe(0o666 & ~umask);
+  });
+
+  it.each(both)("%s passes an error thrown by onProgress through as it is, and keeps the old file", async (_, write) => {
+    const path = join(dir, "progress-" + _ + ".ndpack");
+    dumpSync({ v: 1 }, path);
+    const boom = new Error("progress boom");
+    await expect(write({ v: new Float64Array(1000) }, path, { onProgress: () => { throw boom; } })).rejects.toBe(boom);
+    expect(loadSync(path)).toEqual({ v: 1 });
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
   });
 });

@@ -16,14 +16,14 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, isNdpackError, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { WINDOW_BYTES } from "../segment/pipeline.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, tempPathFor, writeAll } from "./fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
@@ -118,30 +118,41 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   checkOptions(options, "dump", ENCODE_LIMITS);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
-  const tmp = tempPathFor(path);
+  const { path: target, mode } = replaceTarget(path);
+  const tmp = tempPathFor(target);
   let handle;
   try {
-    handle = await open(tmp, "wx");
+    handle = await open(tmp, "wx", 0o666);
   } catch (e) {
     throw ioError("cannot create", tmp, e);
   }
   const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
+  // File-system failures become ERR_IO; anything else (an onProgress callback that throws, an
+  // ndpack error from the encoder) passes through as it is, as in dumpSync.
+  const io = async <T>(action: string, file: string, op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (e) {
+      throw ioError(action, file, e);
+    }
+  };
   try {
+    if (mode !== undefined) await io("cannot set the mode of", tmp, () => handle!.chmod(mode));
     for (const piece of writeContainer(graph, seg, info, options.onProgress)) {
       for (let at = 0; at < piece.length; ) {
-        const { bytesWritten } = await handle.write(piece, at, Math.min(piece.length - at, WINDOW_BYTES));
-        if (bytesWritten <= 0) throw new Error("write returned 0 bytes");
+        const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", tmp, () => handle!.write(piece, at, Math.min(piece.length - at, WINDOW_BYTES)));
+        if (bytesWritten <= 0) throw ioError("cannot write", tmp, new Error("write returned 0 bytes"));
         at += bytesWritten;
       }
     }
-    if (options.fsync) await handle.sync();
-    await handle.close();
+    if (options.fsync) await io("cannot fsync", tmp, () => handle!.sync());
+    await io("cannot close", tmp, () => handle!.close());
     handle = undefined;
-    await rename(tmp, path);
+    await io("cannot rename over", target, () => rename(tmp, target));
   } catch (e) {
     await handle?.close().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
-    throw isNdpackError(e) ? e : ioError("cannot write", path, e);
+    throw e;
   }
   return summarize(path, info);
 }

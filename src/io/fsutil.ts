@@ -6,7 +6,42 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { TruncatedError, ioError } from "../errors.js";
+import { NdpackError, TruncatedError, ioError } from "../errors.js";
+
+/** What a write replaces: the file's real path and the permission bits to give the new file. */
+export interface ReplaceTarget {
+  /** `target` with symlinks resolved, so a link keeps pointing at the new file. */
+  path: string;
+  /** The old file's permission bits, or undefined when there is no old file (the umask applies). */
+  mode: number | undefined;
+}
+
+/**
+ * Resolves where an atomic write to `target` goes. A symlink is followed, so the link survives
+ * and the file it names is replaced. A directory, device, FIFO or socket is refused: a rename
+ * would silently put a regular file in its place (as root, even over `/dev/null`). An existing
+ * file's permission bits are kept, as writing into it in place would.
+ * @throws NdpackError `ERR_IO` when `target` exists and is not a regular file
+ */
+export function replaceTarget(target: string): ReplaceTarget {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(target);
+  } catch {
+    return { path: target, mode: undefined }; // nothing there (or a dangling link): create it
+  }
+  if (!st.isFile()) {
+    const kind = st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
+    throw new NdpackError("ERR_IO", `cannot write ${target}: it is ${kind}, not a regular file; ndpack replaces files atomically and will not put a file in its place`);
+  }
+  let real = target;
+  try {
+    real = fs.realpathSync(target);
+  } catch {
+    /* raced away: write to the path as given */
+  }
+  return { path: real, mode: st.mode & 0o7777 };
+}
 
 /** Name of the temporary file a write to `target` goes through (same folder, so rename is atomic). */
 export function tempPathFor(target: string): string {
@@ -100,16 +135,25 @@ function removeQuietly(p: string): void {
  * @throws NdpackError `ERR_IO` when the system refuses; whatever `write` throws
  */
 export function atomicWriteSync(target: string, write: (fd: number) => void, options: { fsync?: boolean } = {}): void {
+  const { path: real, mode } = replaceTarget(target);
+  target = real;
   const tmp = tempPathFor(target);
   let fd: number;
   try {
-    fd = fs.openSync(tmp, "wx", 0o644);
+    fd = fs.openSync(tmp, "wx", 0o666);
   } catch (err) {
     throw ioError("cannot create", tmp, err);
   }
   let ok = false;
   let aside: string | undefined;
   try {
+    if (mode !== undefined) {
+      try {
+        fs.fchmodSync(fd, mode);
+      } catch (err) {
+        throw ioError("cannot set the mode of", tmp, err);
+      }
+    }
     write(fd);
     if (options.fsync) {
       try {
