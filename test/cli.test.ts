@@ -88,6 +88,20 @@ describe("ndpack inspect", () => {
     expect(r.stdout).toContain("  ... 3 more\n");
   });
 
+  it("escapes characters a terminal would act on or hide (C1 controls, bidi overrides), in text and JSON", () => {
+    const file = join(dir, "controls.ndpack");
+    dumpSync({ ["k\u202e"]: "csi\u009b31m red", plain: "Zürich" }, file);
+    const text = ndpack("inspect", file);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('string "csi\\u009b31m red"');
+    expect(text.stdout).toContain('["k\\u202e"]');
+    expect(text.stdout).toContain('"Zürich"');
+    expect(text.stdout).not.toMatch(/[\u009b\u202e]/);
+    const json = ndpack("inspect", "--json", file);
+    expect(json.stdout).not.toMatch(/[\u009b\u202e]/);
+    expect(JSON.stringify(JSON.parse(json.stdout))).toContain("csi\u009b31m red");
+  });
+
   it("--json prints the same report as JSON", () => {
     const file = join(dir, "checked.ndpack");
     const r = ndpack("inspect", "--json", file);

@@ -193,6 +193,16 @@ describe("dump/load", () => {
     expect(loadInfo(mapped)?.mappedSegments).toBe(2);
   });
 
+  it("mmap of a compressed file decodes into memory and says so, sync and async", async () => {
+    const path = join(dir, "lz4.ndpack");
+    dumpSync(value, path, { compress: "lz4", filters: ["shuffle"] });
+    const reason = "segment 0 is compressed or filtered: it is decoded into memory, not mapped";
+    const mapped = loadSync(path, { mmap: true }) as typeof value;
+    expect(loadInfo(mapped)).toEqual({ mappedSegments: 0, readSegments: 2, mmapFallbackReason: reason });
+    expect(loadInfo((await load(path, { mmap: true })) as object)).toEqual({ mappedSegments: 0, readSegments: 2, mmapFallbackReason: reason });
+    expect(loadInfo(loadSync(path) as object)).toEqual({ mappedSegments: 0, readSegments: 2 });
+  });
+
   it("writes the same bytes as encode", () => {
     const path = join(dir, "same.ndpack");
     dumpSync(value, path);

@@ -71,6 +71,11 @@ export interface LoadInfo {
 
 const infos = new WeakMap<object, LoadInfo>();
 
+/** The fallback reason for a compressed or filtered segment (its stored bytes are not the array's). */
+function compressedReason(i: number): string {
+  return `segment ${i} is compressed or filtered: it is decoded into memory, not mapped`;
+}
+
 /**
  * How `load`/`loadSync` produced `value`'s arrays (mapped or read), or undefined for a value
  * that did not come from them or is not an object.
@@ -227,6 +232,7 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
     const value = decodeFrom(src, options, (d, i, kernels, verify): PreparedSegment => {
       if (!isMappable(d)) {
         info.readSegments++;
+        if (options.mmap) info.mmapFallbackReason ??= compressedReason(i);
         return decodeChunked(d, i, src, kernels, verify);
       }
       if (options.mmap) {
@@ -314,6 +320,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
         }
       }
       info.readSegments++;
+      if (options.mmap && !isMappable(d)) info.mmapFallbackReason ??= compressedReason(i);
       const stored = new ArrayBuffer(d.storedBytes);
       for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
         await readAt(new Uint8Array(stored, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at);
