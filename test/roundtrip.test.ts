@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray } from "../src/index.js";
 import { randomBytes, tempDir } from "./helpers.js";
+import { mmapAddonSource } from "../src/io/mmap.js";
 
 const dir = tempDir();
 
@@ -191,6 +192,13 @@ describe("dump/load", () => {
     const mapped = (await load(path, { mmap: true })) as typeof value;
     expectValue(mapped);
     expect(loadInfo(mapped)?.mappedSegments).toBe(2);
+  });
+
+  it("the mmap addon is loaded from its binary, not through node-pre-gyp (about 65 ms a process)", () => {
+    const path = join(dir, "addon.ndpack");
+    dumpSync(value, path);
+    expect(loadInfo(loadSync(path, { mmap: true }) as object)?.mappedSegments).toBe(2);
+    expect(mmapAddonSource).toBe("binary");
   });
 
   it("mmap of a compressed file decodes into memory and says so, sync and async", async () => {

@@ -591,11 +591,19 @@ class Decoder {
     this.pos = p;
     const all = this.utf8(this.stringBytes(1));
     const after = this.pos;
-    this.pos = lengthsAt;
     const out = new Array<string>(n);
     let at = 0;
+    // One-byte lengths inline: this loop often runs once per process, before the JIT has
+    // optimized anything, so each call it saves counts.
+    p = lengthsAt;
     for (let i = 0; i < n; i++) {
-      const len = this.varint();
+      let len = buf[p]!;
+      if (len < 0x80) p++;
+      else {
+        this.pos = p;
+        len = this.varint();
+        p = this.pos;
+      }
       out[i] = all.slice(at, at + len);
       at += len;
     }

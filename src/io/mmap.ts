@@ -28,12 +28,24 @@ export const MAX_MAP_BYTES = 2 ** 32 - 65536;
 
 let addon: MmapAddon | null | undefined;
 let unavailableReason = "";
+/** Where the addon came from: its binary directly, or the package entry (slow). @internal for tests. */
+export let mmapAddonSource: "binary" | "package" | undefined;
 
 function loadAddon(): MmapAddon | null {
   if (addon !== undefined) return addon;
   const require = createRequire(import.meta.url);
   try {
-    addon = requireBinary(require) ?? (require("@riaskov/mmap-io") as MmapAddon);
+    addon = requireBinary(require);
+    if (addon) {
+      mmapAddonSource = "binary";
+      return addon;
+    }
+  } catch {
+    /* a binary that does not load: the package entry says why */
+  }
+  try {
+    addon = require("@riaskov/mmap-io") as MmapAddon;
+    mmapAddonSource = "package";
   } catch (err) {
     addon = null;
     unavailableReason = `the optional native addon @riaskov/mmap-io is not installed or did not build (${(err as Error).message.split("\n")[0]})`;
