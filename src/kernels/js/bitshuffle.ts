@@ -9,26 +9,14 @@ import { checkFilterArgs } from "../check.js";
 import { LITTLE_ENDIAN, shuffle, transpose4x4, unshuffle } from "./shuffle.js";
 
 let scratch = new Uint8Array(0);
+/** One group's (lo, hi) halves, for the byte-by-byte paths. */
+const pair = new Int32Array(2);
 
 /**
- * 8x8 bit transpose (bit m of byte k <-> bit k of byte m; its own inverse) of the 8 bytes whose
- * little-endian 32-bit halves are lo and hi: the steps of the 64-bit version in
- * assembly/bitshuffle.ts on the two halves. Returns the new halves.
+ * 8x8 bit transpose (bit m of byte k <-> bit k of byte m; its own inverse) of each of the first
+ * `groups` groups of 8 bytes of `words`, in place; a group is a (lo, hi) pair of little-endian
+ * 32-bit halves. The steps of the 64-bit version in assembly/bitshuffle.ts, on the two halves.
  */
-function transposeBits(lo: number, hi: number): [number, number] {
-  let t = (lo ^ (lo >>> 7)) & 0x00aa00aa;
-  lo ^= t ^ (t << 7);
-  t = (hi ^ (hi >>> 7)) & 0x00aa00aa;
-  hi ^= t ^ (t << 7);
-  t = (lo ^ (lo >>> 14)) & 0x0000cccc;
-  lo ^= t ^ (t << 14);
-  t = (hi ^ (hi >>> 14)) & 0x0000cccc;
-  hi ^= t ^ (t << 14);
-  t = (lo ^ (hi << 4)) & 0xf0f0f0f0;
-  return [lo ^ t, hi ^ (t >>> 4)];
-}
-
-/** transposeBits of each of the first `groups` groups of 8 bytes of `words` (lo, hi word pairs), in place. */
 function transposeGroups(words: Int32Array, groups: number): void {
   for (let g = 0; g < groups; g++) {
     const w = 2 * g;
@@ -90,7 +78,11 @@ export function bitshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): 
       const row = j * n; // planes 8j..8j+7 are written where row j was read
       for (let r = 0; r < planeBytes; r++) {
         const at = row + 8 * r;
-        const [lo, hi] = transposeBits(words.getInt32(at, true), words.getInt32(at + 4, true));
+        pair[0] = words.getInt32(at, true);
+        pair[1] = words.getInt32(at + 4, true);
+        transposeGroups(pair, 1);
+        const lo = pair[0]!;
+        const hi = pair[1]!;
         const out = row + r;
         dst[out] = lo;
         dst[out + planeBytes] = lo >>> 8;
@@ -141,12 +133,11 @@ export function bitunshuffle(src: Uint8Array, dst: Uint8Array, typesize: number)
       const row = j * n;
       for (let r = 0; r < planeBytes; r++) {
         const p = row + r;
-        const [lo, hi] = transposeBits(
-          src[p]! | (src[p + planeBytes]! << 8) | (src[p + 2 * planeBytes]! << 16) | (src[p + 3 * planeBytes]! << 24),
-          src[p + 4 * planeBytes]! | (src[p + 5 * planeBytes]! << 8) | (src[p + 6 * planeBytes]! << 16) | (src[p + 7 * planeBytes]! << 24),
-        );
-        words.setInt32(row + 8 * r, lo, true);
-        words.setInt32(row + 8 * r + 4, hi, true);
+        pair[0] = src[p]! | (src[p + planeBytes]! << 8) | (src[p + 2 * planeBytes]! << 16) | (src[p + 3 * planeBytes]! << 24);
+        pair[1] = src[p + 4 * planeBytes]! | (src[p + 5 * planeBytes]! << 8) | (src[p + 6 * planeBytes]! << 16) | (src[p + 7 * planeBytes]! << 24);
+        transposeGroups(pair, 1);
+        words.setInt32(row + 8 * r, pair[0]!, true);
+        words.setInt32(row + 8 * r + 4, pair[1]!, true);
       }
     }
   }
