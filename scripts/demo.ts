@@ -4,7 +4,7 @@
  *
  *   npm run demo [-- --out FILE] [-- --compress lz4 --filters shuffle]
  */
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -127,8 +127,11 @@ function main(): void {
     const top = nearest(mapped.vectors, q, 5).map(([i, c]) => `${mapped.words[i]} ${c.toFixed(3)}`);
     console.log(`  ${word.padEnd(9)} -> ${top.join(", ")}`);
   }
-  if (!args.keep) rmSync(args.out);
-  else console.log(`\nkept ${args.out}`);
+  if (!args.keep) {
+    rmSync(args.out);
+    // The folder too, when nothing else is left in it.
+    if (readdirSync(dirname(args.out)).length === 0) rmdirSync(dirname(args.out));
+  } else console.log(`\nkept ${args.out}`);
 }
 
 main();
