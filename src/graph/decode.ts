@@ -337,9 +337,10 @@ class Decoder {
         return this.utf8(this.stringBytes(1));
       case Tag.STRING_UTF16:
         return this.utf16();
-      case Tag.STRING_LIST: {
+      case Tag.STRING_LIST:
+      case Tag.HEAP_STRING_LIST: {
         const id = this.reserve();
-        const list = this.fill(id, this.stringList());
+        const list = this.fill(id, this.stringList(tag === Tag.HEAP_STRING_LIST));
         if (this.describe !== undefined) this.describe.stringLists.add(list);
         return list;
       }
@@ -573,7 +574,11 @@ class Decoder {
     return this.corrupt(`${what} has tag 0x${tag.toString(16).padStart(2, "0")}, not a string`);
   }
 
-  private stringList(): string[] {
+  /**
+   * STRING_LIST, or with `heapWords` HEAP_STRING_LIST: each length's low bit then says whether
+   * the word is the next run of the string heap (0) or of the list's own UTF-8 text (1).
+   */
+  private stringList(heapWords: boolean): string[] {
     const n = this.count("a string list", 1);
     // The lengths are read twice (skipped now, sliced by below) rather than kept in an array:
     // for a vocabulary of 341,479 words, that array is megabytes of young garbage to collect.
@@ -589,26 +594,42 @@ class Decoder {
       if (buf[p]! < 0x80) k++;
     }
     this.pos = p;
-    const all = this.utf8(this.stringBytes(1));
+    const own = this.utf8(this.stringBytes(1));
     const after = this.pos;
     const out = new Array<string>(n);
+    const heap = this.heap;
+    let h = this.heapAt;
     let at = 0;
     // One-byte lengths inline: this loop often runs once per process, before the JIT has
     // optimized anything, so each call it saves counts.
     p = lengthsAt;
     for (let i = 0; i < n; i++) {
-      let len = buf[p]!;
-      if (len < 0x80) p++;
+      let v = buf[p]!;
+      if (v < 0x80) p++;
       else {
         this.pos = p;
-        len = this.varint();
+        v = this.varint();
         p = this.pos;
       }
-      out[i] = all.slice(at, at + len);
-      at += len;
+      if (!heapWords) {
+        out[i] = own.slice(at, at + v);
+        at += v;
+        continue;
+      }
+      const len = Math.floor(v / 2);
+      if (v % 2 === 1) {
+        out[i] = own.slice(at, at + len);
+        at += len;
+        continue;
+      }
+      if (len > this.maxStringBytes) this.limit(`heap string of ${len} bytes exceeds maxStringBytes ${this.maxStringBytes}`);
+      if (len > heap.length - h) this.corrupt(`a string list word of ${len} UTF-16 units; ${heap.length - h} remain in the string heap`);
+      out[i] = heap.slice(h, h + len);
+      h += len;
     }
+    this.heapAt = h;
     this.pos = after;
-    if (at !== all.length) this.corrupt(`string list declares ${at} UTF-16 units, its text has ${all.length}`);
+    if (at !== own.length) this.corrupt(`string list declares ${at} UTF-16 units of its own text, which has ${own.length}`);
     return out;
   }
 
@@ -649,7 +670,7 @@ class Decoder {
 
   private arrayProps(): unknown[] {
     const tag = this.buf[this.pos];
-    if (tag !== Tag.ARRAY && tag !== Tag.SPARSE_ARRAY && tag !== Tag.STRING_LIST) {
+    if (tag !== Tag.ARRAY && tag !== Tag.SPARSE_ARRAY && tag !== Tag.STRING_LIST && tag !== Tag.HEAP_STRING_LIST) {
       return this.corrupt(`array properties follow tag 0x${(tag ?? 0).toString(16)}, not an array`);
     }
     const a = this.value() as unknown[];

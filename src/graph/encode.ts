@@ -73,7 +73,7 @@ export interface EncodedGraph {
 export const DEFAULT_SEGMENT_THRESHOLD_BYTES = 4096;
 /** Default `maxDepth` of the encoder (the decoder's is the same). */
 export const DEFAULT_MAX_DEPTH = 1000;
-/** Arrays of at least this many strings, all well-formed, are stored as one STRING_LIST. */
+/** Arrays of at least this many strings, all well-formed, are stored as one HEAP_STRING_LIST. */
 const STRING_LIST_MIN = 8;
 /** OBJECTs with 1 to this many keys define record shapes (docs/FORMAT.md, "Records"). */
 const RECORD_MAX_KEYS = 64;
@@ -351,46 +351,64 @@ class Encoder {
   }
 
   /**
-   * STRING_LIST: the lengths, then all strings as one UTF-8 run (one decode on the way back).
-   * Written optimistically: returns false, having written nothing, when `a` is not a list of
-   * well-formed strings without holes.
+   * HEAP_STRING_LIST: the lengths, each with a flag; words whose code units are all below 0x100
+   * go to the string heap (decoded once into a compact one-byte string and sliced), the others
+   * to the list's own UTF-8 run. Written optimistically: returns false, having written nothing,
+   * when `a` is not a list of well-formed strings without holes.
    */
   private stringList(a: unknown[]): boolean {
     const n = a.length;
     const start = this.pos;
-    this.byte(Tag.STRING_LIST);
+    const heapStart = this.hpos;
+    const refuse = () => {
+      this.pos = start;
+      this.hpos = heapStart;
+      return false;
+    };
+    this.byte(Tag.HEAP_STRING_LIST);
     this.varint(n);
-    // One pass reads each element once (a getter runs once), writes its length and checks what
-    // joining could hide: a word ending in a high surrogate or starting with a low one would
-    // pair up with its neighbour. With those excluded, the joined text is well-formed exactly
-    // when every word is.
-    const parts = new Array<string>(n);
-    let units = 0;
+    // One pass reads each element once (a getter runs once). Heap words cannot hold
+    // surrogates. For the others, joined at the end, it checks what joining could hide: a word
+    // ending in a high surrogate or starting with a low one would pair up with its neighbour;
+    // with those excluded, the joined text is well-formed exactly when every word is.
+    const own: string[] = [];
+    let ownUnits = 0;
     for (let i = 0; i < n; i++) {
       const s = a[i];
-      if (typeof s !== "string" || (s.length > 0 && (isLowSurrogate(s.charCodeAt(0)) || isHighSurrogate(s.charCodeAt(s.length - 1))))) {
-        this.pos = start;
-        return false;
-      }
-      parts[i] = s;
-      this.varint(s.length);
-      units += s.length;
-    }
-    if (units > JOIN_MAX_UNITS) {
-      // Too long to join into one string: check and write word by word.
-      for (const s of parts) {
-        if (!s.isWellFormed()) {
-          this.pos = start;
-          return false;
+      if (typeof s !== "string") return refuse();
+      const len = s.length;
+      let p = this.hpos;
+      let narrow = p + len <= HEAP_MAX_BYTES;
+      if (narrow) {
+        if (p + len > this.heap.length) this.growHeap(len);
+        const heap = this.heap;
+        for (let j = 0; j < len; j++) {
+          const c = s.charCodeAt(j);
+          if (c > 0xff) {
+            narrow = false;
+            break;
+          }
+          heap[p++] = c;
         }
       }
-      return this.utf8Run(parts, units), true;
+      if (narrow) {
+        this.hpos = p;
+        this.varint(len * 2);
+        continue;
+      }
+      if (len > 0 && (isLowSurrogate(s.charCodeAt(0)) || isHighSurrogate(s.charCodeAt(len - 1)))) return refuse();
+      own.push(s);
+      ownUnits += len;
+      this.varint(len * 2 + 1);
     }
-    const text = parts.join("");
-    if (!text.isWellFormed()) {
-      this.pos = start;
-      return false;
+    if (ownUnits > JOIN_MAX_UNITS) {
+      // Too long to join into one string: check and write word by word.
+      for (const s of own) if (!s.isWellFormed()) return refuse();
+      this.utf8Run(own, ownUnits);
+      return true;
     }
+    const text = own.join("");
+    if (!text.isWellFormed()) return refuse();
     this.utf8Body(text);
     return true;
   }

@@ -17,12 +17,14 @@ export const Tag = {
   STRING: 0x08,
   /** varint code-unit count, UTF-16LE code units (strings with lone surrogates). */
   STRING_UTF16: 0x09,
-  /** varint count, count varint UTF-16 lengths, varint byte length, the strings' UTF-8 concatenated. */
+  /** varint count, count varint UTF-16 lengths, varint byte length, the strings' UTF-8 concatenated (written by earlier versions; still read). */
   STRING_LIST: 0x0a,
   /** Only as the manifest's first byte: varint byte length, the string heap: Latin-1, one byte a UTF-16 code unit (the text of every HEAP_STRING, in stream order). */
   STRING_HEAP: 0x0b,
   /** varint UTF-16 length n: the next n code units of the string heap. */
   HEAP_STRING: 0x0c,
+  /** varint count n, n varint (units << 1 | own), then varint byte length and UTF-8: an array of strings; a word with own = 0 is the next run of the string heap, with own = 1 the next run of the list's UTF-8 text. */
+  HEAP_STRING_LIST: 0x0d,
   /** An array slot that holds nothing (a hole in a sparse array). */
   HOLE: 0x0f,
   /** varint length, then that many values. */

@@ -86,6 +86,19 @@ describe("limits on hostile manifests", () => {
     expect(code([Tag.STRING_HEAP, 5, ...Buffer.from("abcde")])).toBe("ERR_TRUNCATED"); // no root value
   });
 
+  it("a heap string list: words from the heap (even lengths) and from its own UTF-8 (odd), checked", () => {
+    const heap = (t: string) => [Tag.STRING_HEAP, t.length, ...Buffer.from(t, "latin1")];
+    // lengths 2<<1 and 1<<1 from the heap "abc"; no own text.
+    expect(decode(fileWith([...heap("abc"), Tag.HEAP_STRING_LIST, 2, 4, 2, 0]))).toEqual(["ab", "c"]);
+    // "ab" from the heap, "é" (1 unit, own: 1<<1|1) from the list's own UTF-8.
+    expect(decode(fileWith([...heap("ab"), Tag.HEAP_STRING_LIST, 2, 4, 3, 2, 0xc3, 0xa9]))).toEqual(["ab", "é"]);
+    expect(code([...heap("ab"), Tag.HEAP_STRING_LIST, 1, 6, 0])).toBe("ERR_CORRUPT"); // 3 units, the heap has 2
+    expect(code([...heap("ab"), Tag.HEAP_STRING_LIST, 2, 4, 5, 2, 0xc3, 0xa9])).toBe("ERR_CORRUPT"); // 2 own units declared, 1 there
+    expect(code([...heap("ab"), Tag.HEAP_STRING_LIST, 1, 2, 0])).toBe("ERR_CORRUPT"); // a heap unit left over
+    expect(code([...heap("abcdef"), Tag.HEAP_STRING_LIST, 1, 12, 0], { maxStringBytes: 5 })).toBe("ERR_LIMIT");
+    expect(code([Tag.HEAP_STRING_LIST, 2, 0x82, 0x80])).toBe("ERR_TRUNCATED");
+  });
+
   it("a string list whose lengths and text disagree is corrupt; one cut short is truncated", () => {
     // count 2, lengths 2 and 3, then the text "abcde" (5 bytes): the list ["ab", "cde"].
     expect(decode(fileWith([Tag.STRING_LIST, 2, 2, 3, 5, ...Buffer.from("abcde")]))).toEqual(["ab", "cde"]);

@@ -80,6 +80,7 @@ describe("scalars", () => {
       [...words, "\ud83d", "\ude00"],
       [...words, "mid\udc00dle"],
       [...words, "😀", "é", ""],
+      [...words, "Zürich", "東京", "ÿ", "\u0100", "x".repeat(200), "Ā".repeat(200), "\u0085\u009b"],
       [...words, 1],
     ];
     const holey = [...words];
@@ -91,10 +92,10 @@ describe("scalars", () => {
       expect(back.length).toBe(list.length);
       expect(Object.keys(back)).toEqual(Object.keys(list));
     }
-    // A proper list is stored as one STRING_LIST; the others as arrays, after their string heap.
+    // A proper list is stored as one HEAP_STRING_LIST; the others as arrays, after their string heap.
     const rootTag = (m: Uint8Array) => (m[0] === Tag.STRING_HEAP ? m[2 + m[1]!] : m[0]); // heaps here are < 128 bytes
-    expect(rootTag(encodeGraph(cases[3]).manifest)).toBe(Tag.STRING_LIST);
-    for (const i of [0, 1, 2, 4]) expect(rootTag(encodeGraph(cases[i]).manifest)).toBe(Tag.ARRAY);
+    expect(rootTag(encodeGraph(cases[3]).manifest)).toBe(Tag.HEAP_STRING_LIST);
+    for (const i of [0, 1, 2, 5]) expect(rootTag(encodeGraph(cases[i]).manifest)).toBe(Tag.ARRAY);
   });
 
   it("a string of 200 MB round-trips", () => {
