@@ -90,16 +90,24 @@ describe("ndpack inspect", () => {
 
   it("escapes characters a terminal would act on or hide (C1 controls, bidi overrides), in text and JSON", () => {
     const file = join(dir, "controls.ndpack");
-    dumpSync({ ["k\u202e"]: "csi\u009b31m red", plain: "Zürich" }, file);
+    dumpSync({ ["k\u202e"]: "csi\u009b31m red", plain: "Zürich", re: new RegExp("a\x1bb"), tag: "x\u{E0041}\u3164" }, file);
     const text = ndpack("inspect", file);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('string "csi\\u009b31m red"');
     expect(text.stdout).toContain('["k\\u202e"]');
+    expect(text.stdout).toContain("RegExp /a\\u001bb/");
+    expect(text.stdout).toContain('string "x\\udb40\\udc41\\u3164"');
     expect(text.stdout).toContain('"Zürich"');
-    expect(text.stdout).not.toMatch(/[\u009b\u202e]/);
+    expect(text.stdout).not.toMatch(/[\u001b\u009b\u202e\u3164]|\udb40/);
     const json = ndpack("inspect", "--json", file);
-    expect(json.stdout).not.toMatch(/[\u009b\u202e]/);
+    expect(json.stdout).not.toMatch(/[\u001b\u009b\u202e\u3164]|\udb40/);
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain("csi\u009b31m red");
+    // Error lines too: a file name with a bidi override, on one line.
+    const named = join(dir, "evil\u202e.ndpack");
+    const err = ndpack("verify", named);
+    expect(err.status).not.toBe(0);
+    expect(err.stderr).toContain("evil\\u202e.ndpack");
+    expect(err.stderr).not.toMatch(/\u202e/);
   });
 
   it("--json prints the same report as JSON", () => {

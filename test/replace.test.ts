@@ -92,6 +92,17 @@ describe("what a dump replaces", () => {
     expect(loadSync(real)).toEqual({ v: 2 });
   });
 
+  it.each(both)("%s through a dangling symlink creates the file it names, and keeps the link", async (_, write) => {
+    const link = join(dir, "dangling-" + _ + ".ndpack");
+    symlinkSync("made-" + _ + ".ndpack", link);
+    await write({ v: 3 }, link);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(loadSync(join(dir, "made-" + _ + ".ndpack"))).toEqual({ v: 3 });
+    const loop = join(dir, "loop-" + _);
+    symlinkSync(loop, loop);
+    await expect(write({ v: 1 }, loop)).rejects.toMatchObject({ code: "ERR_IO" });
+  });
+
   it.each(both)("%s refuses a FIFO or a directory with ERR_IO and leaves it as it was", async (_, write) => {
     const fifo = join(dir, "fifo-" + _);
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0);

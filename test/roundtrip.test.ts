@@ -185,6 +185,17 @@ describe("dump/load", () => {
     for (const a of [mapped.vectors.data, mapped.ids]) expect(a.byteOffset % a.BYTES_PER_ELEMENT).toBe(0);
   });
 
+  it.each([[{ a: 1 }], [[]], [{}], [""], [null], [0], [{ words: ["a", "b", "c", "d", "e", "f", "g", "h"] }]])(
+    "load (async) and loadSync read a file without segments: %j",
+    async (v) => {
+      const path = join(dir, "no-segments.ndpack");
+      dumpSync(v, path);
+      expect(await load(path)).toEqual(v);
+      expect(await load(path, { mmap: true })).toEqual(v);
+      expect(loadSync(path)).toEqual(v);
+    },
+  );
+
   it("dump and load (async), with and without mmap", async () => {
     const path = join(dir, "async.ndpack");
     await dump(value, path);

@@ -18,6 +18,25 @@ export const PROGRESS_DELAY_MS = 1000;
 let activeBar: SingleBar | null = null;
 
 /**
+ * Text from a file made safe for a terminal: characters a terminal would act on or hide rather
+ * than show become `\uXXXX` escapes. That is C0 and C1 controls (ESC starts colour and cursor
+ * sequences; U+009B is the 8-bit sequence introducer), bidirectional overrides, and zero-width,
+ * filler and tag characters that could disguise a name. Line breaks are kept unless `oneLine`.
+ * JSON stays valid: JSON.stringify already escapes C0, and the escapes are JSON's.
+ * @param text output that may hold text from a file (strings, keys, names, file names)
+ * @param oneLine escape line breaks too (error lines)
+ * @returns the text with those characters escaped
+ */
+export function terminalSafe(text: string, oneLine = false): string {
+  return text.replace(oneLine ? UNSAFE_ONE_LINE : UNSAFE, (c) => c.split("").map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""));
+}
+
+const UNSAFE_CLASS = "\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff9-\\ufffb";
+/** One unsafe character, or a tag character (U+E0000-E007F, a surrogate pair). */
+const UNSAFE = new RegExp(`[${UNSAFE_CLASS}]|\\udb40[\\udc00-\\udc7f]`, "g");
+const UNSAFE_ONE_LINE = new RegExp(`[\\n${UNSAFE_CLASS}]|\\udb40[\\udc00-\\udc7f]`, "g");
+
+/**
  * Prints `err` as one line, `ndpack: ERR_CODE: message`, to stderr and exits with
  * {@link EXIT_FAILURE}. Errors that are not ndpack errors print their class name in place of a
  * code. Clears a progress bar first.
@@ -33,7 +52,7 @@ export function fail(err: unknown, debug = false): never {
   activeBar = null;
   const code = isNdpackError(err) ? err.code : err instanceof Error ? err.name : "Error";
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`ndpack: ${code}: ${message}\n`);
+  process.stderr.write(`ndpack: ${code}: ${terminalSafe(message, true)}\n`);
   if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n${err.cause ? `cause: ${(err.cause as Error).stack ?? err.cause}\n` : ""}`);
   process.exit(EXIT_FAILURE);
 }

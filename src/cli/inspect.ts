@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { inspect, type InspectReport, type SegmentInfo } from "../inspect.js";
 import type { ManifestNode } from "../walk.js";
-import { formatBytes, parseCount, plural } from "./common.js";
+import { formatBytes, parseCount, plural, terminalSafe } from "./common.js";
 
 /**
  * Adds the `inspect` command to `program`.
@@ -24,21 +24,10 @@ export function addInspect(program: Command): Command {
     .addHelpText("after", "\nExample:\n  $ ndpack inspect glove.ndpack --max-children 5\n  $ ndpack inspect glove.ndpack --json | jq '.segments[0]'\n")
     .action((file: string, opts: { json?: boolean; maxChildren: number }) => {
       const report = inspect(file, { maxChildren: opts.maxChildren });
-      process.stdout.write(escapeInvisible(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report)));
+      process.stdout.write(terminalSafe(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report)));
     });
 }
 
-/**
- * Characters from a file that a terminal would act on or hide rather than show (C1 controls,
- * which include the 8-bit escape sequence introducer U+009B; bidirectional overrides; zero-width
- * and other format characters), as `\uXXXX` escapes, so a file cannot restyle or disguise its
- * own listing. JSON.stringify escapes only the C0 controls. The output stays valid JSON.
- * @param text a rendered report
- * @returns the text with those characters escaped
- */
-export function escapeInvisible(text: string): string {
-  return text.replace(/[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
 
 /**
  * The text form of an inspect report: a header line, the tree, a summary.

@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { verify, type VerifyReport } from "../verify.js";
-import { EXIT_FAILURE, formatBytes, plural, progressBar } from "./common.js";
+import { EXIT_FAILURE, formatBytes, plural, progressBar, terminalSafe } from "./common.js";
 
 /**
  * Adds the `verify` command to `program`.
@@ -22,10 +22,10 @@ export function addVerify(program: Command): Command {
     .addHelpText("after", "\nExample:\n  $ ndpack verify glove.ndpack && echo intact\n")
     .action((file: string, opts: { json?: boolean }) => {
       const report = verify(file, { onProgress: progressBar("verify") });
-      if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+      if (opts.json) process.stdout.write(terminalSafe(JSON.stringify(report, null, 2) + "\n"));
       else {
-        process.stderr.write(renderFailures(report));
-        process.stdout.write(renderSummary(report));
+        process.stderr.write(terminalSafe(renderFailures(report)));
+        process.stdout.write(terminalSafe(renderSummary(report)));
       }
       if (!report.ok) process.exitCode = EXIT_FAILURE;
     });
@@ -60,7 +60,7 @@ export function renderSummary(report: VerifyReport): string {
   const unchecked = count("not checksummed");
   const lines = [
     report.manifestProblem
-      ? `${report.file}: NOT LOADABLE: the manifest uses a tag this version does not know; ${bad} of ${report.segments.length} segments have bad chunks`
+      ? `${report.file}: NOT LOADABLE: the manifest uses a tag this version does not know${bad ? `; ${bad} of ${report.segments.length} segments have bad chunks` : ""}`
       : bad
       ? `${report.file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
       : `${report.file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,

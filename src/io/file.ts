@@ -285,23 +285,25 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       await readAt(out, offset);
       return out;
     };
-    // Read the frame's four regions, then parse them with the same checks as loadSync.
-    const regions = new Map<number, Uint8Array>();
+    // Read the frame's four regions, then parse them with the same checks as loadSync. Keyed by
+    // offset and length: an empty index (a file without segments) starts where the footer does.
+    const regions = new Map<string, Uint8Array>();
+    const key = (offset: number, length: number) => `${offset}:${length}`;
     const head = await readNew(0, Math.min(size, HEADER_BYTES));
-    regions.set(0, head);
+    regions.set(key(0, head.length), head);
     if (size >= HEADER_BYTES + FOOTER_BYTES) {
       readHeader(head, size);
       const tail = await readNew(size - FOOTER_BYTES, FOOTER_BYTES);
-      regions.set(size - FOOTER_BYTES, tail);
+      regions.set(key(size - FOOTER_BYTES, FOOTER_BYTES), tail);
       const f = readFooter(tail, size);
-      regions.set(f.manifestOffset, await readNew(f.manifestOffset, f.manifestBytes));
-      regions.set(f.indexOffset, await readNew(f.indexOffset, f.indexBytes));
+      regions.set(key(f.manifestOffset, f.manifestBytes), await readNew(f.manifestOffset, f.manifestBytes));
+      regions.set(key(f.indexOffset, f.indexBytes), await readNew(f.indexOffset, f.indexBytes));
     }
     const container = readContainer({
       size,
       read: (offset, length) => {
-        const r = regions.get(offset);
-        if (!r || r.length !== length) throw new CorruptError(`${path}: manifest and index overlap at offset ${offset}`, { offset });
+        const r = regions.get(key(offset, length));
+        if (!r) throw new CorruptError(`${path}: unexpected read of ${length} bytes at offset ${offset}`, { offset });
         return r;
       },
     });

@@ -28,7 +28,7 @@ export function replaceTarget(target: string): ReplaceTarget {
   try {
     st = fs.statSync(target);
   } catch {
-    return { path: target, mode: undefined }; // nothing there (or a dangling link): create it
+    return { path: linkEnd(target), mode: undefined }; // nothing there: create it
   }
   if (!st.isFile()) {
     const kind = st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
@@ -41,6 +41,25 @@ export function replaceTarget(target: string): ReplaceTarget {
     /* raced away: write to the path as given */
   }
   return { path: real, mode: st.mode & 0o7777 };
+}
+
+/**
+ * Where a path that does not exist leads: itself, or for a dangling symlink (a chain of them)
+ * the missing file it names, which is created there as fs.writeFileSync would.
+ * @throws NdpackError `ERR_IO` for a loop of symlinks
+ */
+function linkEnd(p: string): string {
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      if (!fs.lstatSync(p).isSymbolicLink()) return p;
+      link = fs.readlinkSync(p);
+    } catch {
+      return p;
+    }
+    p = path.resolve(path.dirname(p), link);
+  }
+  throw new NdpackError("ERR_IO", `cannot write ${p}: too many levels of symbolic links`);
 }
 
 /** Name of the temporary file a write to `target` goes through (same folder, so rename is atomic). */

@@ -5,9 +5,11 @@
  * through `decode`, and manifests straight into the graph decoder (past the checksum). Every
  * case must decode or throw an NdpackError: never another error, a hang or a crash.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { decode, isNdpackError } from "../../src/index.js";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { decode, isNdpackError, load, loadSync } from "../../src/index.js";
 import { decodeGraph, type SegmentResolver } from "../../src/graph/decode.js";
 import { memorySource, readContainer } from "../../src/segment/container.js";
 import { corpusClasses, corpusValues } from "../../scripts/make-corpus.js";
@@ -177,6 +179,41 @@ describe("fuzz: manifests straight into the graph decoder", () => {
       // Bias towards small bytes: tags live below 0x30, counts are small.
       const b = Uint8Array.from({ length: len }, () => (r() < 0.7 ? Math.floor(r() * 0x30) : Math.floor(r() * 256)));
       survives("random manifest", b, () => decodeGraph(b, resolve, count, { classes: corpusClasses }));
+    }
+  });
+});
+
+describe("fuzz: files through load, loadSync and loadSync({ mmap: true }) agree with decode", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ndpack-fuzz-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** "ok" and the value's type, or the error code. */
+  const outcome = async (fn: () => unknown): Promise<string> => {
+    try {
+      const v = await fn();
+      return "ok " + typeof v;
+    } catch (e) {
+      if (!isNdpackError(e)) throw e;
+      return e.code;
+    }
+  };
+
+  it("each whole, truncated and mutated corpus file gives the same outcome every way", async () => {
+    const file = join(dir, "case.ndpack");
+    const options = { classes: corpusClasses };
+    for (const [i, { name, bytes }] of corpus.entries()) {
+      const cases = [bytes, bytes.subarray(0, bytes.length >> 1), bytes.subarray(0, bytes.length - 1), ...mutations(300 + i, bytes, corpus.map((c) => c.bytes))].slice(0, 1 + Math.max(3, CASES >> 4));
+      for (const b of cases) {
+        writeFileSync(file, b);
+        const expected = await outcome(() => decode(b, options));
+        for (const [how, fn] of [
+          ["load", () => load(file, options)],
+          ["loadSync", () => loadSync(file, options)],
+          ["loadSync mmap", () => loadSync(file, { ...options, mmap: true })],
+        ] as const) {
+          expect(await outcome(fn), `${name} via ${how}: ${hex(b)}`).toBe(expected);
+        }
+      }
     }
   });
 });
