@@ -106,7 +106,7 @@ function main(): void {
   const rows: [string, string][] = [
     ["JSON: readFileSync + JSON.parse", fmtMs(cost.parseMs)],
     ["JSON: peak resident memory", fmtMB(cost.peakRssBytes)],
-    [`ndpack dumpSync (median of 5; ${args.compress}${options.filters.length ? " + " + options.filters.join("+") : ""})`, fmtMs(median(dumpMs))],
+    [`ndpack dumpSync (median of 5; compress: ${args.compress}${options.filters.length ? " + " + options.filters.join("+") : ""})`, fmtMs(median(dumpMs))],
     ["ndpack file size", `${fmtMB(statSync(args.out).size)} (${fmtMB(info.rawBytes)} of arrays, manifest ${fmtMB(info.manifestBytes)})`],
     ["ndpack loadSync, read (median of 7)", fmtMs(median(readMs))],
     [
