@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dumpSync, inspect, NDArray } from "../src/index.js";
+import { ClassRegistry, dumpSync, inspect, NDArray } from "../src/index.js";
 
 const root = join(import.meta.dirname, "..");
 const bin = join(root, "dist/src/cli/main.js");
@@ -102,6 +102,14 @@ describe("ndpack inspect", () => {
     const json = ndpack("inspect", "--json", file);
     expect(json.stdout).not.toMatch(/[\u001b\u009b\u202e\u3164]|\udb40/);
     expect(JSON.stringify(JSON.parse(json.stdout))).toContain("csi\u009b31m red");
+    // A registered class name is printed unquoted: a line break in it must not start a new line.
+    class C {}
+    const classes = new ClassRegistry().register(C, { name: "C\nFAKE LINE", encode: () => 0, decode: () => new C() });
+    const classFile = join(dir, "class-name.ndpack");
+    dumpSync({ c: new C() }, classFile, { classes });
+    const listing = ndpack("inspect", classFile);
+    expect(listing.stdout).toContain("class C\\u000aFAKE LINE");
+    expect(listing.stdout.split("\n").some((l) => l.startsWith("FAKE"))).toBe(false);
     // Error lines too: a file name with a bidi override, on one line.
     const named = join(dir, "evil\u202e.ndpack");
     const err = ndpack("verify", named);

@@ -101,6 +101,20 @@ describe("what a dump replaces", () => {
     const loop = join(dir, "loop-" + _);
     symlinkSync(loop, loop);
     await expect(write({ v: 1 }, loop)).rejects.toMatchObject({ code: "ERR_IO" });
+    // The folder part resolves as the system does: through a symlinked folder, ".." is its real parent.
+    const deep = join(dir, "real-" + _, "deep");
+    mkdirSync(deep, { recursive: true });
+    const links = join(dir, "links-" + _);
+    mkdirSync(links);
+    symlinkSync(deep, join(links, "sub"));
+    symlinkSync("sub/../x.ndpack", join(links, "link"));
+    await write({ v: 4 }, join(links, "link"));
+    expect(loadSync(join(links, "link"))).toEqual({ v: 4 });
+    expect(loadSync(join(dir, "real-" + _, "x.ndpack"))).toEqual({ v: 4 });
+    symlinkSync("nosuch/../y.ndpack", join(links, "missing"));
+    await expect(write({ v: 1 }, join(links, "missing"))).rejects.toMatchObject({ code: "ERR_IO" });
+    symlinkSync("folder/", join(links, "slash"));
+    await expect(write({ v: 1 }, join(links, "slash"))).rejects.toMatchObject({ code: "ERR_IO" });
   });
 
   it.each(both)("%s refuses a FIFO or a directory with ERR_IO and leaves it as it was", async (_, write) => {

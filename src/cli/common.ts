@@ -53,7 +53,7 @@ export function fail(err: unknown, debug = false): never {
   const code = isNdpackError(err) ? err.code : err instanceof Error ? err.name : "Error";
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`ndpack: ${code}: ${terminalSafe(message, true)}\n`);
-  if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n${err.cause ? `cause: ${(err.cause as Error).stack ?? err.cause}\n` : ""}`);
+  if (debug && err instanceof Error) process.stderr.write(terminalSafe(`${err.stack}\n${err.cause ? `cause: ${(err.cause as Error).stack ?? err.cause}\n` : ""}`));
   process.exit(EXIT_FAILURE);
 }
 

@@ -79,12 +79,13 @@ function describe(node: ManifestNode, segments: SegmentInfo[]): string {
       return `Set, ${n(node.length!, "member", "members")}`;
     case "date":
       return `Date ${node.value}`;
+    // Unquoted text from the file: line breaks escaped too, so it cannot start a fake line.
     case "regexp":
-      return `RegExp ${node.value}`;
+      return `RegExp ${terminalSafe(String(node.value), true)}`;
     case "error":
-      return `${node.value}, ${n(node.length!, "key", "keys")}`;
+      return `${terminalSafe(String(node.value), true)}, ${n(node.length!, "key", "keys")}`;
     case "class":
-      return `class ${node.value}`;
+      return `class ${terminalSafe(String(node.value), true)}`;
     case "ref":
       return `-> ${node.value}`;
     case "hole":

@@ -105,7 +105,8 @@ export const DEFAULT_DECODE_LIMITS = {
   maxObjects: 2 ** 26,
 } as const;
 
-const fatalUtf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a string may start with U+FEFF, which is data here, not a byte-order mark.
+const fatalUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const SHORT_STRING_MAX = 64;
 
 /** Every tag this version defines. */

@@ -213,7 +213,7 @@ function centralDirectory(src: Source): Member[] {
     const nameBytes = b.subarray(p + 46, p + 46 + nameLen);
     let name: string;
     try {
-      name = new TextDecoder(flags & 0x800 ? "utf-8" : "latin1", { fatal: true }).decode(nameBytes);
+      name = new TextDecoder(flags & 0x800 ? "utf-8" : "latin1", { fatal: true, ignoreBOM: true }).decode(nameBytes);
     } catch (err) {
       throw new CorruptError(`npz: member name at offset ${base + p + 46} is not valid UTF-8`, { offset: base + p + 46, cause: err });
     }

@@ -88,7 +88,8 @@ interface Window {
 
 type Kind = "word2vec" | "glove";
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a word (the first of a batch too) may start with U+FEFF; it is kept, as gensim does.
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** A UTF-16 surrogate not part of a pair: such a string has no UTF-8 form. */
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -45,8 +45,11 @@ export function replaceTarget(target: string): ReplaceTarget {
 
 /**
  * Where a path that does not exist leads: itself, or for a dangling symlink (a chain of them)
- * the missing file it names, which is created there as fs.writeFileSync would.
- * @throws NdpackError `ERR_IO` for a loop of symlinks
+ * the missing file it names, which is created there as fs.writeFileSync would. The link's
+ * folder part is resolved by the operating system (realpath), not as text: `sub/../x` through
+ * a symlinked `sub` is not `x`.
+ * @throws NdpackError `ERR_IO` for a loop of symlinks, a link to a folder path (`a/`), or a
+ *   link whose folder does not exist
  */
 function linkEnd(p: string): string {
   for (let hops = 0; hops < 40; hops++) {
@@ -57,7 +60,17 @@ function linkEnd(p: string): string {
     } catch {
       return p;
     }
-    p = path.resolve(path.dirname(p), link);
+    const joined = path.isAbsolute(link) ? link : path.dirname(p) + path.sep + link;
+    const cut = joined.lastIndexOf(path.sep);
+    const base = joined.slice(cut + 1);
+    if (base === "" || base === "." || base === "..") throw new NdpackError("ERR_IO", `cannot write ${p}: it is a symbolic link to a folder path (${link})`);
+    let dir: string;
+    try {
+      dir = fs.realpathSync.native(joined.slice(0, cut) || path.sep);
+    } catch (err) {
+      throw ioError("cannot write through the symbolic link", p, err);
+    }
+    p = path.join(dir, base);
   }
   throw new NdpackError("ERR_IO", `cannot write ${p}: too many levels of symbolic links`);
 }

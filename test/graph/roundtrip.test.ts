@@ -61,6 +61,9 @@ describe("scalars", () => {
     ["long lone surrogate", "x".repeat(100) + "\ud83d"],
     ["long ASCII", "abc".repeat(10_000)],
     ["long mixed", "é😀a".repeat(10_000)],
+    ["leading U+FEFF, short", "\ufeffx"],
+    ["leading U+FEFF, long", "\ufeff" + "€".repeat(100)],
+    ["only U+FEFF, long", "\ufeff".repeat(50)],
   ])("string: %s", (_, s) => {
     expect(rt(s)).toBe(s);
   });
@@ -81,6 +84,7 @@ describe("scalars", () => {
       [...words, "mid\udc00dle"],
       [...words, "😀", "é", ""],
       [...words, "Zürich", "東京", "ÿ", "\u0100", "x".repeat(200), "Ā".repeat(200), "\u0085\u009b"],
+      ["\ufeff" + "€".repeat(100), ...words, "\ufeff"],
       [...words, 1],
     ];
     const holey = [...words];
@@ -95,7 +99,7 @@ describe("scalars", () => {
     // A proper list is stored as one HEAP_STRING_LIST; the others as arrays, after their string heap.
     const rootTag = (m: Uint8Array) => (m[0] === Tag.STRING_HEAP ? m[2 + m[1]!] : m[0]); // heaps here are < 128 bytes
     expect(rootTag(encodeGraph(cases[3]).manifest)).toBe(Tag.HEAP_STRING_LIST);
-    for (const i of [0, 1, 2, 5]) expect(rootTag(encodeGraph(cases[i]).manifest)).toBe(Tag.ARRAY);
+    for (const i of [0, 1, 2, 6]) expect(rootTag(encodeGraph(cases[i]).manifest)).toBe(Tag.ARRAY);
   });
 
   it("a string of 200 MB round-trips", () => {

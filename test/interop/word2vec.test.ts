@@ -92,6 +92,14 @@ describe("round trips", () => {
       for (const [, read] of READS) sameVectors(await read(f), wv);
     });
   }
+  it("a word starting with U+FEFF keeps it (it is data, not a byte-order mark), in every format", () => {
+    const wv = sample(12, 3);
+    wv.words[0] = "\ufeffbom";
+    wv.words[7] = "\ufeff";
+    for (const binary of [true, false]) sameVectors(parseWord2vec(encodeWord2vec(wv, { binary })), wv);
+    sameVectors(parseGlove(encodeGlove(wv)), wv);
+  });
+
   it("GloVe in memory and through files, words with spaces", async () => {
     const wv = sample(40, 5);
     sameVectors(parseGlove(encodeGlove(wv)), wv);
