@@ -14,6 +14,7 @@ import { decodeGraph, type SegmentResolver } from "../../src/graph/decode.js";
 import { memorySource, readContainer } from "../../src/segment/container.js";
 import { corpusClasses, corpusValues } from "../../scripts/make-corpus.js";
 import { difference } from "./same.js";
+import { rng } from "../../bench/datasets.js";
 
 const CASES = Number(process.env.NDPACK_FUZZ_CASES ?? 300);
 const dir = new URL("../corpus/", import.meta.url);
@@ -22,17 +23,6 @@ const corpus = readdirSync(dir)
   .sort()
   .map((name) => ({ name, bytes: new Uint8Array(readFileSync(new URL(name, dir))) }));
 
-/** Mulberry32. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b.subarray(0, 400)).toString("hex");
 
