@@ -187,6 +187,16 @@ describe("ndpack verify", () => {
     expect(json.ok).toBe(false);
     expect(json.segments.map((s: { status: string }) => s.status)).toEqual(["ok", "bad"]);
   });
+
+  it("--json gives a JSON verdict for a file it cannot read as ndpack at all", () => {
+    const file = join(dir, "not-ndpack.bin");
+    writeFileSync(file, "hello, this is not ndpack at all, but it is long enough to have a header");
+    const r = ndpack("verify", "--json", file);
+    expect(r.status).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ file, ok: false, error: { code: "ERR_BAD_MAGIC" } });
+    expect(r.stderr).toMatch(/^ndpack: ERR_BAD_MAGIC: /);
+  });
 });
 
 describe("errors", () => {

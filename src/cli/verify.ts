@@ -3,6 +3,7 @@
  * each bad chunk by graph path, segment and chunk index.
  */
 import type { Command } from "commander";
+import { isNdpackError } from "../errors.js";
 import { verify, type VerifyReport } from "../verify.js";
 import { EXIT_FAILURE, formatBytes, plural, progressBar, terminalSafe } from "./common.js";
 
@@ -21,7 +22,15 @@ export function addVerify(program: Command): Command {
     .option("--json", "print the report as JSON")
     .addHelpText("after", "\nExample:\n  $ ndpack verify glove.ndpack && echo intact\n")
     .action((file: string, opts: { json?: boolean }) => {
-      const report = verify(file, { onProgress: progressBar("verify") });
+      let report: VerifyReport;
+      try {
+        report = verify(file, { onProgress: progressBar("verify") });
+      } catch (e) {
+        // With --json, a file that cannot be read as ndpack at all still gets a JSON verdict
+        // on stdout (and the usual error line on stderr).
+        if (opts.json && isNdpackError(e)) process.stdout.write(terminalSafe(JSON.stringify({ file, ok: false, error: { code: e.code, message: e.message } }, null, 2) + "\n"));
+        throw e;
+      }
       if (opts.json) process.stdout.write(terminalSafe(JSON.stringify(report, null, 2) + "\n"));
       else {
         process.stderr.write(terminalSafe(renderFailures(report)));
