@@ -102,3 +102,31 @@ export async function codeOfAsync(fn: () => Promise<unknown>): Promise<ErrorCode
 export function firstValues(arr: NDArray, first: unknown[]): unknown[] {
   return first.map((v) => (typeof arr.data[0] === "bigint" && typeof v === "number" ? BigInt(v) : v));
 }
+
+/**
+ * `count` mutated copies of `bytes`: each has `flips` bytes overwritten, at positions below
+ * `range`, drawn from the LCG x -> x * 1103515245 + 12345 started at `seed` (the same cases
+ * every run). `at` is the last position written.
+ */
+export function* mutations(bytes: Uint8Array, count: number, seed: number, flips = 1, range = bytes.length): Generator<{ bytes: Uint8Array; at: number }> {
+  let x = seed;
+  for (let t = 0; t < count; t++) {
+    const m = bytes.slice();
+    let at = 0;
+    for (let k = 0; k < flips; k++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      at = x % range;
+      m[at] = (x >>> 16) & 0xff;
+    }
+    yield { bytes: m, at };
+  }
+}
+
+/** Runs `fn`: it may return, or throw an NdpackError, but nothing else. */
+export function onlyNdpackErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    if (!isNdpackError(err)) throw new Error(`expected an NdpackError, got ${String(err)}`, { cause: err });
+  }
+}

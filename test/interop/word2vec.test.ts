@@ -6,7 +6,7 @@ import {
   formatFloat32, type WordVectors,
 } from "../../src/interop/word2vec.js";
 import { NDArray } from "../../src/ndarray.js";
-import { FIXTURES, python, tmpDir, codeOf, codeOfAsync, sha256 } from "./helpers.js";
+import { FIXTURES, python, tmpDir, codeOf, codeOfAsync, sha256, mutations, onlyNdpackErrors } from "./helpers.js";
 
 const W2V = path.join(FIXTURES, "word2vec");
 const expected = JSON.parse(fs.readFileSync(path.join(W2V, "expected.json"), "utf8")) as { words: string[]; dim: number; vectors_f4: number[][] };
@@ -181,18 +181,8 @@ describe("hostile word2vec input", () => {
   });
   it("random mutations decode or throw an NdpackError", () => {
     const bytes = new Uint8Array(fs.readFileSync(path.join(W2V, "vectors.txt")));
-    let x = 5;
-    for (let t = 0; t < 2000; t++) {
-      const m = bytes.slice();
-      x = (x * 1103515245 + 12345) >>> 0;
-      m[x % m.length] = (x >>> 16) & 0xff;
-      for (const binary of [undefined, true, false]) {
-        try {
-          parseWord2vec(m, { binary });
-        } catch (err) {
-          expect((err as { name: string }).name, String(err)).toBe("NdpackError");
-        }
-      }
+    for (const { bytes: m } of mutations(bytes, 2000, 5)) {
+      for (const binary of [undefined, true, false]) onlyNdpackErrors(() => parseWord2vec(m, { binary }));
     }
   });
 });
