@@ -305,6 +305,19 @@ class Encoder {
    * place. Returns false, having written nothing, for any other string.
    */
   private heapString(s: string, n: number): boolean {
+    if (!this.toHeap(s, n)) return false;
+    if (this.pos + 2 > this.buf.length) this.grow(2);
+    this.buf[this.pos] = Tag.HEAP_STRING;
+    this.buf[this.pos + 1] = n;
+    this.pos += 2;
+    return true;
+  }
+
+  /**
+   * Appends `s` (`n` code units) to the string heap, one byte a unit, when every unit is below
+   * 0x100 and the heap stays under its cap; returns false, the heap unchanged, otherwise.
+   */
+  private toHeap(s: string, n: number): boolean {
     let p = this.hpos;
     if (p + n > HEAP_MAX_BYTES) return false;
     if (p + n > this.heap.length) this.growHeap(n);
@@ -315,10 +328,6 @@ class Encoder {
       heap[p++] = c;
     }
     this.hpos = p;
-    if (this.pos + 2 > this.buf.length) this.grow(2);
-    this.buf[this.pos] = Tag.HEAP_STRING;
-    this.buf[this.pos + 1] = n;
-    this.pos += 2;
     return true;
   }
 
@@ -377,22 +386,7 @@ class Encoder {
       const s = a[i];
       if (typeof s !== "string") return refuse();
       const len = s.length;
-      let p = this.hpos;
-      let narrow = p + len <= HEAP_MAX_BYTES;
-      if (narrow) {
-        if (p + len > this.heap.length) this.growHeap(len);
-        const heap = this.heap;
-        for (let j = 0; j < len; j++) {
-          const c = s.charCodeAt(j);
-          if (c > 0xff) {
-            narrow = false;
-            break;
-          }
-          heap[p++] = c;
-        }
-      }
-      if (narrow) {
-        this.hpos = p;
+      if (this.toHeap(s, len)) {
         this.varint(len * 2);
         continue;
       }
