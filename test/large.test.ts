@@ -7,8 +7,9 @@ import { tempDir } from "./helpers.js";
 const dir = tempDir();
 
 // A Float64Array of 2^29 + 1 elements is 4 GiB + 8 bytes: past what one Uint8Array (2^32 bytes),
-// one fs write (2 GiB) and one mmap-io mapping (32-bit size) can hold.
-it("dumps and loads an array of 4 GiB + 8 bytes, with and without mmap", () => {
+// one fs write (2 GiB) and one mmap-io mapping (32-bit size and offset) can hold. The small
+// array after it starts past 4 GiB, where mmap-io would map the wrong bytes.
+it("dumps and loads an array of 4 GiB + 8 bytes, and an array after it, with and without mmap", () => {
   const n = 2 ** 29 + 1;
   const path = join(dir, "huge.ndpack");
   const marks: [number, number][] = [
@@ -20,19 +21,21 @@ it("dumps and loads an array of 4 GiB + 8 bytes, with and without mmap", () => {
   {
     const big = new Float64Array(n);
     for (const [i, v] of marks) big[i] = v;
-    const info = dumpSync({ big }, path);
-    expect(info.rawBytes).toBe(n * 8);
+    const info = dumpSync({ big, small: Float64Array.from({ length: 1000 }, (_, i) => i + 0.5) }, path);
+    expect(info.rawBytes).toBe(n * 8 + 8000);
   }
   expect(statSync(path).size).toBeGreaterThan(n * 8);
   for (const mmap of [false, true]) {
-    const back = loadSync(path, { mmap }) as { big: Float64Array };
+    const back = loadSync(path, { mmap }) as { big: Float64Array; small: Float64Array };
+    expect(back.small[0]).toBe(0.5);
+    expect(back.small[999]).toBe(999.5);
     expect(back.big.length).toBe(n);
     for (const [i, v] of marks) expect(back.big[i]).toBe(v);
     expect(back.big[12345]).toBe(0);
     if (mmap) {
       // Never a truncated mapping: the segment is read, and loadInfo says why.
-      expect(loadInfo(back)).toMatchObject({ mappedSegments: 0, readSegments: 1 });
-      expect(loadInfo(back)?.mmapFallbackReason).toMatch(/larger than one mapping/);
+      expect(loadInfo(back)).toMatchObject({ mappedSegments: 0, readSegments: 2 });
+      expect(loadInfo(back)?.mmapFallbackReason).toMatch(/more than one mapping can be/);
     }
   }
   rmSync(path);

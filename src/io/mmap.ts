@@ -20,11 +20,25 @@ interface MmapAddon {
 }
 
 /**
- * The largest mapping handed out, in bytes. mmap-io 1.4.3 cuts the size to 32 bits (asked for
- * 5 GiB it returned 1 GiB without error) and a Node Buffer holds at most 2^32 bytes, so larger
- * ranges are refused here and read instead.
+ * The largest mapping handed out, and the first file offset a mapping cannot start at, in bytes.
+ * mmap-io 1.4.3 converts both its size and its offset to 32-bit signed integers: a size of
+ * 2 GiB or more fails (asked for 5 GiB, it returned 1 GiB without error), an offset from 2 to
+ * 4 GiB fails, and an offset of 4 GiB or more silently maps the wrong bytes (offset minus 4 GiB).
+ * Ranges outside these limits are never passed to it; they are read instead.
  */
-export const MAX_MAP_BYTES = 2 ** 32 - 65536;
+export const MAX_MAP_BYTES = 2 ** 31 - 65536;
+/** Mapped ranges start below this file offset, in bytes (see {@link MAX_MAP_BYTES}). */
+export const MAX_MAP_OFFSET = 2 ** 31;
+
+/**
+ * Why `length` bytes at file offset `offset` cannot be mapped by the addon whatever the
+ * operating system says, or null when they can be.
+ */
+export function unmappableReason(offset: number, length: number): string | null {
+  if (length > MAX_MAP_BYTES) return `${length} bytes is more than one mapping can be (${MAX_MAP_BYTES} bytes: the mmap addon takes 32-bit sizes)`;
+  if (offset >= MAX_MAP_OFFSET) return `it starts at byte ${offset}, past the file's first ${MAX_MAP_OFFSET} bytes (the mmap addon takes 32-bit offsets)`;
+  return null;
+}
 
 let addon: MmapAddon | null | undefined;
 let unavailableReason = "";
@@ -91,7 +105,7 @@ export interface MappedRange {
  * The mapping starts at `offset` rounded down to the page size; `bytes` views just the range.
  *
  * @returns the mapped range, or null when mapping is impossible (no addon, a zero length, or a
- *   range larger than {@link MAX_MAP_BYTES}); the caller then reads the bytes instead.
+ *   range {@link unmappableReason} names); the caller then reads the bytes instead.
  * @throws Error from the addon if the operating system refuses the mapping
  */
 export function mapRange(fd: number, offset: number, length: number): MappedRange | null {
@@ -99,7 +113,8 @@ export function mapRange(fd: number, offset: number, length: number): MappedRang
   if (!mm || length === 0) return null;
   const pageStart = offset - (offset % mm.PAGESIZE);
   const size = offset - pageStart + length;
-  if (size > MAX_MAP_BYTES) return null;
+  // The page-size margin below MAX_MAP_BYTES keeps `size` a positive 32-bit integer too.
+  if (unmappableReason(offset, length) !== null) return null;
   const buf = mm.map(size, mm.PROT_READ | mm.PROT_WRITE, mm.MAP_PRIVATE, fd, pageStart, mm.MADV_NORMAL);
   if (buf.length !== size) return null; // never hand out a truncated view
   return { bytes: new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length) };
