@@ -139,8 +139,9 @@ export function ioError(action: string, path: string, cause: unknown): NdpackErr
 }
 
 /**
- * Checks that `options` is an options object (or undefined), and that each named limit in it is
- * a non-negative number (integer or Infinity) when given.
+ * Checks that `options` is an options object (or undefined), that each named limit in it is a
+ * non-negative number (integer or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when
+ * given.
  * @throws NdpackError `ERR_INVALID_ARGUMENT`
  */
 export function checkOptions(options: unknown, fn: string, limits: readonly string[] = []): void {
@@ -154,6 +155,13 @@ export function checkOptions(options: unknown, fn: string, limits: readonly stri
       throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be a non-negative integer, got ${String(v)}`);
     }
   }
+  for (const name of BOOLEAN_OPTIONS) {
+    const v = (options as Record<string, unknown>)[name];
+    if (v !== undefined && typeof v !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be true or false, got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+  }
   const cb = (options as Record<string, unknown>).onProgress;
   if (cb !== undefined && typeof cb !== "function") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: onProgress must be a function`);
 }
+
+/** The options of encode, decode, dump and load that are flags: a string such as "yes" is a mistake, not true. */
+const BOOLEAN_OPTIONS = ["checksum", "verify", "copy", "fsync", "mmap", "references"] as const;

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray } from "../src/index.js";
 import { randomBytes, tempDir } from "./helpers.js";
-import { mmapAddonSource } from "../src/io/mmap.js";
+import { mapRange, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
 
 const dir = tempDir();
 
@@ -212,6 +213,26 @@ describe("dump/load", () => {
     expect(mmapAddonSource).toBe("binary");
   });
 
+  it("never maps past the addon's 32-bit offsets: a range from 2 GiB on is left to be read", () => {
+    // mmap-io 1.4.3 takes its offset as a 32-bit int: at 4 GiB + x it mapped x, silently.
+    const path = join(dir, "sparse.bin");
+    const fd = openSync(path, "w+");
+    try {
+      ftruncateSync(fd, 2 ** 32 + 65536); // sparse: no disk blocks
+      const marks: [number, string][] = [
+        [MAX_MAP_OFFSET - 65536 + 100, "below 2G"],
+        [MAX_MAP_OFFSET + 100, "past 2G!"],
+        [2 ** 32 + 100, "past 4G!"],
+      ];
+      for (const [at, text] of marks) writeSync(fd, Buffer.from(text), 0, 8, at);
+      expect(Buffer.from(mapRange(fd, marks[0]![0], 8)!.bytes).toString()).toBe("below 2G");
+      expect(mapRange(fd, marks[1]![0], 8)).toBeNull();
+      expect(mapRange(fd, marks[2]![0], 8)).toBeNull();
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it("mmap of a compressed file decodes into memory and says so, sync and async", async () => {
     const path = join(dir, "lz4.ndpack");
     dumpSync(value, path, { compress: "lz4", filters: ["shuffle"] });
@@ -288,5 +309,31 @@ describe("inputs a user can get subtly wrong", () => {
     expect(() => encode({}, { onProgress: 5 as never })).toThrow("encode: onProgress must be a function");
     expect(() => decode(encode({}), { maxDepth: NaN })).toThrow("decode: maxDepth must be a non-negative integer, got NaN");
     expect(() => loadSync("x.ndpack", { maxObjects: -1 })).toThrow(/maxObjects must be a non-negative integer/);
+    expect(() => decode(encode({}), { copy: "y" as never })).toThrow('decode: copy must be true or false, got "y"');
+    expect(() => decode(encode({}), { verify: 5 as never })).toThrow("decode: verify must be true or false, got 5");
+    expect(() => loadSync("x.ndpack", { mmap: "yes" as never })).toThrow('loadSync: mmap must be true or false, got "yes"');
+    expect(() => encode({}, { references: 0 as never })).toThrow("encode: references must be true or false, got 0");
+  });
+
+  it("refuses a path that is not a non-empty string before encoding anything", async () => {
+    for (const path of [5, "", null, undefined]) {
+      const message = `a file path must be a non-empty string, got ${path === "" ? '""' : path === null ? "null" : typeof path}`;
+      expect(() => dumpSync({ a: 1 }, path as never)).toThrow(message);
+      expect(() => loadSync(path as never)).toThrow(message);
+      await expect(dump({ a: 1 }, path as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message });
+      await expect(load(path as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message });
+    }
+  });
+
+  it("refuses to load a FIFO (at once: it does not wait for a writer) or a directory", async () => {
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const [path, kind] of [[fifo, "a FIFO"], [dir, "a directory"]]) {
+      const message = `cannot read ${path}: it is ${kind}, not a regular file`;
+      for (const mmap of [false, true]) {
+        expect(() => loadSync(path, { mmap })).toThrow(message);
+        await expect(load(path, { mmap })).rejects.toMatchObject({ code: "ERR_IO", message });
+      }
+    }
   });
 });

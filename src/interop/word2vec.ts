@@ -21,11 +21,10 @@
  * `nan`, `inf`, `-inf` (Python's spellings) are accepted.
  */
 import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
 import { NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
 import { NDArray } from "../ndarray.js";
 import { assertNDArray } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, openRead, openReadAsync, writeAll } from "../io/fsutil.js";
 import { mapRange } from "../io/mmap.js";
 
 /** Word vectors: `words[i]` is the word of row `i` of `vectors`. */
@@ -46,7 +45,7 @@ export interface ReadWord2vecOptions {
   binary?: boolean;
   /**
    * File readers only: map the file into memory when the optional mmap addon is available and
-   * the file is under 4 GiB (default true), parsing the mapped pages in place; otherwise, or
+   * the file is under 2 GiB (default true), parsing the mapped pages in place; otherwise, or
    * when false, the file is read in {@link WORD2VEC_CHUNK_BYTES} chunks. Either way the file
    * never becomes one string.
    */
@@ -635,12 +634,7 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined, mm
       fs.closeSync(fd);
     }
   }
-  let fh: fsp.FileHandle;
-  try {
-    fh = await fsp.open(path, "r");
-  } catch (err) {
-    throw ioError("cannot open", path, err);
-  }
+  const fh = await openReadAsync(path);
   try {
     const total = (await fh.stat()).size;
     const w: Window = { bytes: new Uint8Array(Math.min(chunkBytes, Math.max(total, 1))), pos: 0, end: 0, eof: false, base: 0, total };

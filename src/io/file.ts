@@ -23,8 +23,8 @@ import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { WINDOW_BYTES } from "../segment/pipeline.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
-import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason } from "./mmap.js";
+import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
+import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
 export interface DumpInfo {
@@ -53,8 +53,9 @@ export interface LoadOptions extends DecodeOptions {
   /**
    * Memory-map uncompressed segments copy-on-write (private, writable): the returned arrays'
    * memory is the file's pages, and writing to them never changes the file. Compressed segments
-   * are decoded into memory. Without the native addon, or for a segment over 4 GiB, the
-   * segment is read instead: `loadInfo(value)` says what happened. Default false.
+   * are decoded into memory. Without the native addon, or for a segment of 2 GiB or more or
+   * starting 2 GiB or more into the file (the addon's sizes and offsets are 32-bit), the segment
+   * is read instead: `loadInfo(value)` says what happened. Default false.
    */
   mmap?: boolean;
 }
@@ -105,6 +106,7 @@ function summarize(path: string, info: ContainerInfo): DumpInfo {
  */
 export function dumpSync(value: unknown, path: string, options: DumpOptions = {}): DumpInfo {
   checkOptions(options, "dumpSync", ENCODE_LIMITS);
+  checkPath(path);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
@@ -121,6 +123,7 @@ export function dumpSync(value: unknown, path: string, options: DumpOptions = {}
 /** Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread. */
 export async function dump(value: unknown, path: string, options: DumpOptions = {}): Promise<DumpInfo> {
   checkOptions(options, "dump", ENCODE_LIMITS);
+  checkPath(path);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   const { path: target, mode } = replaceTarget(path);
@@ -209,7 +212,7 @@ function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): Pr
     return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
   }
   if (d.storedBytes > 0) {
-    info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} (${d.storedBytes} bytes) is larger than one mapping can be (${MAX_MAP_BYTES} bytes)`;
+    info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} cannot be mapped: ${unmappableReason(d.offset, d.storedBytes) ?? "unknown reason"}`;
   }
   return null;
 }
@@ -225,6 +228,7 @@ function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): Pr
  */
 export function loadSync(path: string, options: LoadOptions = {}): unknown {
   checkOptions(options, "loadSync", DECODE_LIMITS);
+  checkPath(path);
   const fd = openRead(path);
   try {
     const src = fileSource(fd, fileSize(fd, path), path);
@@ -260,12 +264,8 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
  */
 export async function load(path: string, options: LoadOptions = {}): Promise<unknown> {
   checkOptions(options, "load", DECODE_LIMITS);
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (e) {
-    throw ioError("cannot open", path, e);
-  }
+  checkPath(path);
+  const handle = await openReadAsync(path);
   try {
     const size = (await handle.stat()).size;
     const readAt = async (into: Uint8Array, position: number) => {

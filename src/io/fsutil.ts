@@ -21,9 +21,11 @@ export interface ReplaceTarget {
  * and the file it names is replaced. A directory, device, FIFO or socket is refused: a rename
  * would silently put a regular file in its place (as root, even over `/dev/null`). An existing
  * file's permission bits are kept, as writing into it in place would.
- * @throws NdpackError `ERR_IO` when `target` exists and is not a regular file
+ * @throws NdpackError `ERR_IO` when `target` exists and is not a regular file,
+ *   `ERR_INVALID_ARGUMENT` when it is not a non-empty string
  */
 export function replaceTarget(target: string): ReplaceTarget {
+  checkPath(target);
   let st: fs.Stats;
   try {
     st = fs.statSync(target);
@@ -31,8 +33,7 @@ export function replaceTarget(target: string): ReplaceTarget {
     return { path: linkEnd(target), mode: undefined }; // nothing there: create it
   }
   if (!st.isFile()) {
-    const kind = st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
-    throw new NdpackError("ERR_IO", `cannot write ${target}: it is ${kind}, not a regular file; ndpack replaces files atomically and will not put a file in its place`);
+    throw new NdpackError("ERR_IO", `cannot write ${target}: it is ${fileKind(st)}, not a regular file; ndpack replaces files atomically and will not put a file in its place`);
   }
   let real = target;
   try {
@@ -272,13 +273,71 @@ export function readExactSync(
   }
 }
 
-/** Opens `file` for reading, wrapping failures as `ERR_IO`. */
+/**
+ * Opens `file` for reading; returns its descriptor.
+ * @throws NdpackError `ERR_IO` when it cannot be opened or is not a regular file (a FIFO,
+ *   which would block a read forever, a directory, socket or device); `ERR_INVALID_ARGUMENT`
+ *   when `file` is not a non-empty string
+ */
 export function openRead(file: string): number {
+  checkPath(file);
+  let fd: number;
   try {
-    return fs.openSync(file, "r");
+    fd = fs.openSync(file, READ_FLAGS);
   } catch (err) {
     throw ioError("cannot open", file, err);
   }
+  try {
+    checkRegular(fs.fstatSync(fd), file);
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err instanceof NdpackError ? err : ioError("cannot stat", file, err);
+  }
+  return fd;
+}
+
+/**
+ * Async {@link openRead}: opens `file` for reading, refusing anything but a regular file.
+ * @throws NdpackError `ERR_IO`
+ */
+export async function openReadAsync(file: string): Promise<fs.promises.FileHandle> {
+  checkPath(file);
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, READ_FLAGS);
+  } catch (err) {
+    throw ioError("cannot open", file, err);
+  }
+  try {
+    checkRegular(await handle.stat(), file);
+  } catch (err) {
+    await handle.close();
+    throw err instanceof NdpackError ? err : ioError("cannot stat", file, err);
+  }
+  return handle;
+}
+
+/**
+ * A file path is a non-empty string (not a Buffer, URL or number: the API documents strings).
+ * @throws NdpackError `ERR_INVALID_ARGUMENT`
+ */
+export function checkPath(file: unknown): asserts file is string {
+  if (typeof file !== "string" || file === "") {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `a file path must be a non-empty string, got ${typeof file === "string" ? '""' : file === null ? "null" : typeof file}`);
+  }
+}
+
+// Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer; reads
+// of a regular file ignore the flag. (Windows has no O_NONBLOCK and no FIFOs to open.)
+const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
+
+/** Refuses a directory, FIFO, socket or device: only a regular file has the bytes and size a reader needs. */
+function checkRegular(st: fs.Stats, file: string): void {
+  if (!st.isFile()) throw new NdpackError("ERR_IO", `cannot read ${file}: it is ${fileKind(st)}, not a regular file`);
+}
+
+function fileKind(st: fs.Stats): string {
+  return st.isDirectory() ? "a directory" : st.isFIFO() ? "a FIFO" : st.isSocket() ? "a socket" : "a device";
 }
 
 /** Size of an open file in bytes. */
