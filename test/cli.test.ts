@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +78,14 @@ describe("ndpack inspect", () => {
     expect(lines).toContain("    ... 10 more");
     expect(r.stdout).toContain("2 segments: raw 16192 B (16.2 kB), stored 16192 B (16.2 kB), ratio 1.00");
     expect(r.stdout).toMatch(/checksums: manifest ok \(\d+ B\), index ok \(\d+ B\); 2 segments checksummed/);
+  });
+
+  it("prints a file name with a line break on one line, in inspect and verify", () => {
+    const odd = join(dir, "two\nlines.ndpack");
+    dumpSync({ a: 1 }, odd);
+    const escaped = join(dir, "two\\u000alines.ndpack");
+    expect(ndpack("inspect", odd).stdout.split("\n")[0]).toMatch(new RegExp(`^${escaped.replace(/[\\.]/g, "\\$&")}: ndpack format 1\\.0, \\d+ B$`));
+    expect(ndpack("verify", odd).stdout.split("\n")[0]).toBe(`${escaped}: intact: 0 segments verified (0 B), manifest and index checksums ok`);
   });
 
   it("--max-children limits the children listed", () => {
@@ -217,6 +225,27 @@ describe("errors", () => {
     expect(r.status).toBe(1);
     expect(r.stderr.split("\n")[0]).toMatch(/^ndpack: ERR_IO: cannot open /);
     expect(r.stderr).toMatch(/\n {4}at /);
+  });
+
+  it("a FIFO is refused at once, not waited on for a writer", () => {
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const cmd of ["inspect", "verify"]) {
+      const r = ndpack(cmd, fifo);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`ndpack: ERR_IO: cannot read ${fifo}: it is a FIFO, not a regular file\n`);
+    }
+  });
+
+  it("output cut short by a closed pipe ends quietly with status 0", () => {
+    // 3,000 segments: verify --json prints far more than a pipe buffer before `head` closes it.
+    const many = join(dir, "many.ndpack");
+    dumpSync(Array.from({ length: 3000 }, () => new Float32Array(1024)), many);
+    for (const cmd of [["verify", "--json"], ["inspect", "--max-children", "100000"]]) {
+      const r = spawnSync("bash", ["-c", `"${process.execPath}" "${bin}" ${cmd.join(" ")} "${many}" | head -c 10 >/dev/null; echo "\${PIPESTATUS[0]}"`], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      expect(r.stdout.trim()).toBe("0");
+    }
   });
 
   it("usage errors use the same one-line form", () => {

@@ -29,7 +29,7 @@ function ndpackConvert(...args: string[]): string {
   const r = ndpack("convert", ...args);
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
-  expect(r.stdout).toMatch(/^[^\n]+ \(\S+\) -> [^\n]+ \(\S+\): \d+ B [^\n]*\n$/);
+  expect(r.stdout).toMatch(/^[^\n]+ \(\S+\) -> [^\n]+ \(\S+\): \d+ B( \(\d+(\.\d)? [kMG]B\))?\n$/);
   return r.stdout;
 }
 

@@ -109,6 +109,12 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** `n` bytes spelled out, with the rounded size after it when that says something new: `"1536 B (1.5 kB)"`, `"533 B"`. */
+export function bytesText(n: number): string {
+  const short = formatBytes(n);
+  return short === `${n} B` ? short : `${n} B (${short})`;
+}
+
 /**
  * Commander option parser for a non-negative integer.
  * @param value the option's text

@@ -6,7 +6,7 @@
 import { type Command, Option } from "commander";
 import { CONVERT_FORMATS, convert } from "../interop/convert.js";
 import type { FilterName } from "../segment/pipeline.js";
-import { formatBytes, parseCount, progressBar } from "./common.js";
+import { bytesText, parseCount, progressBar } from "./common.js";
 
 const HELP = `
 Formats (by extension, or --format-in / --format-out):
@@ -61,7 +61,7 @@ export function addConvert(program: Command): Command {
           filters: opts.filters as FilterName[] | undefined,
           onProgress: progressBar("convert"),
         });
-        process.stdout.write(`${input} (${info.formatIn}) -> ${output} (${info.formatOut}): ${info.bytes} B (${formatBytes(info.bytes)})\n`);
+        process.stdout.write(`${input} (${info.formatIn}) -> ${output} (${info.formatOut}): ${bytesText(info.bytes)}\n`);
       },
     );
 }

@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import { inspect, type InspectReport, type SegmentInfo } from "../inspect.js";
 import type { ManifestNode } from "../walk.js";
-import { formatBytes, parseCount, plural, terminalSafe } from "./common.js";
+import { bytesText, parseCount, plural, terminalSafe } from "./common.js";
 
 /**
  * Adds the `inspect` command to `program`.
@@ -37,7 +37,8 @@ export function addInspect(program: Command): Command {
  * process.stdout.write(renderInspect(inspect("a.ndpack")));
  */
 export function renderInspect(report: InspectReport): string {
-  const lines = [`${report.file}: ndpack format ${report.version}, ${report.fileBytes} B (${formatBytes(report.fileBytes)})`];
+  // The file name on one line: a name may hold a line break.
+  const lines = [`${terminalSafe(report.file, true)}: ndpack format ${report.version}, ${bytesText(report.fileBytes)}`];
   const walk = (node: ManifestNode, depth: number) => {
     const indent = "  ".repeat(depth);
     lines.push(`${indent}${node.path}  ${describe(node, report.segments)}`);
@@ -48,7 +49,7 @@ export function renderInspect(report: InspectReport): string {
   if (report.stopped) lines.push(`walk stopped: ${report.stopped}; this file may come from a newer ndpack`);
   const { checksums: c } = report;
   lines.push(
-    `${plural(report.segments.length, "segment")}: raw ${report.rawBytes} B (${formatBytes(report.rawBytes)}), stored ${report.storedBytes} B (${formatBytes(report.storedBytes)}), ratio ${ratio(report.rawBytes, report.storedBytes)}`,
+    `${plural(report.segments.length, "segment")}: raw ${bytesText(report.rawBytes)}, stored ${bytesText(report.storedBytes)}, ratio ${ratio(report.rawBytes, report.storedBytes)}`,
     `checksums: manifest ${c.manifest} (${report.manifestBytes} B), index ${c.index} (${report.indexBytes} B); ` +
       `${plural(c.checksummedSegments, "segment")} checksummed (run ndpack verify to check them), ${c.uncheckedSegments} not checksummed`,
   );

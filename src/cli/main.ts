@@ -19,6 +19,9 @@ const program = new Command("ndpack")
   .option("--debug", "print stack traces with errors")
   .configureOutput({ outputError: (text, write) => write(`ndpack: ERR_INVALID_ARGUMENT: ${text.replace(/^error: /, "")}`) })
   .addHelpText("after", "\nExample:\n  $ ndpack inspect model.ndpack\n  $ ndpack verify model.ndpack\n  $ ndpack convert model.safetensors model.ndpack --compress lz4\n  $ ndpack bench model.ndpack\n");
+// `ndpack inspect big.ndpack | head`: a reader that stops early ends the output, not in an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => (e.code === "EPIPE" ? process.exit(0) : fail(e)));
+
 addInspect(program);
 addVerify(program);
 addConvert(program);

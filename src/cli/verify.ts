@@ -67,12 +67,13 @@ export function renderSummary(report: VerifyReport): string {
   const count = (status: string) => report.segments.filter((s) => s.status === status).length;
   const bad = count("bad");
   const unchecked = count("not checksummed");
+  const file = terminalSafe(report.file, true); // one line, whatever the name holds
   const lines = [
     report.manifestProblem
-      ? `${report.file}: NOT LOADABLE: the manifest uses a tag this version does not know${bad ? `; ${bad} of ${report.segments.length} segments have bad chunks` : ""}`
+      ? `${file}: NOT LOADABLE: the manifest uses a tag this version does not know${bad ? `; ${bad} of ${report.segments.length} segments have bad chunks` : ""}`
       : bad
-      ? `${report.file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
-      : `${report.file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
+      ? `${file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
+      : `${file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
   ];
   if (unchecked) {
     lines.push(
