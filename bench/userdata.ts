@@ -1,9 +1,9 @@
 /** A user's own file as a dataset, for `ndpack bench FILE`: `.ndpack`, `.npy` or `.json`. */
 import { readFileSync, statSync } from "node:fs";
 import { basename, extname } from "node:path";
-import { loadSync, NDArray } from "../src/index.js";
+import { CorruptError, ioError, NdpackError } from "../src/errors.js";
+import { loadNpy, loadSync, NDArray } from "../src/index.js";
 import { toPlain } from "./verify.js";
-import { npyDecode } from "./npy.js";
 import type { Dataset } from "./types.js";
 
 function viewBytes(v: unknown, seen = new Set<unknown>()): number {
@@ -16,14 +16,29 @@ function viewBytes(v: unknown, seen = new Set<unknown>()): number {
   return n;
 }
 
+/** The value in a JSON file; errors are NdpackErrors like the other formats' (ERR_IO, ERR_CORRUPT). */
+function readJson(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw ioError("cannot read", path, e);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CorruptError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
 /** Reads `path` into a dataset. Arrays of an NDArray or an object of NDArrays become `tensors`. */
 export function datasetFromFile(path: string): Dataset {
   const ext = extname(path).toLowerCase();
   let value: unknown;
-  if (ext === ".npy") value = npyDecode(readFileSync(path));
-  else if (ext === ".json") value = JSON.parse(readFileSync(path, "utf8"));
+  if (ext === ".npy") value = loadNpy(path);
+  else if (ext === ".json") value = readJson(path);
   else if (ext === ".ndpack") value = loadSync(path);
-  else throw new Error(`${path}: expected a .ndpack, .npy or .json file`);
+  else throw new NdpackError("ERR_INVALID_ARGUMENT", `${path}: expected a .ndpack, .npy or .json file`);
   let tensors: Record<string, NDArray> | undefined;
   if (value instanceof NDArray) tensors = { array: value };
   else if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).length && Object.values(value).every((x) => x instanceof NDArray)) {

@@ -248,6 +248,14 @@ describe("errors", () => {
     }
   });
 
+  it("bench on a file it cannot read gives the same one-line error with a code", () => {
+    writeFileSync(join(dir, "bad.json"), "{bad");
+    const r = ndpack("bench", "--quick", "--no-python", join(dir, "bad.json"));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^ndpack: ERR_CORRUPT: .*bad\.json: not valid JSON \([^\n]+\)\n$/);
+    expect(ndpack("bench", "--quick", join(dir, "text.txt")).stderr).toMatch(/^ndpack: ERR_INVALID_ARGUMENT: .*text\.txt: expected a \.ndpack, \.npy or \.json file\n$/);
+  });
+
   it("usage errors use the same one-line form", () => {
     const r = ndpack("inspect", "--max-children", "many", join(dir, "checked.ndpack"));
     expect(r.status).toBe(1);

@@ -434,7 +434,7 @@ function scanText(w: Window, st: TextState): boolean {
     }
     if (nl >= end) {
       // A cut inside the last number would still parse: insist on the final newline.
-      throw new TruncatedError(`${st.name} line ${st.lineNo}: the input ends inside a line (no final newline); the file may be cut short`, { offset: w.base + end });
+      throw new TruncatedError(`${st.name} line ${st.lineNo}: the input ends inside a line (no final newline), so the file may be cut short: a cut inside the last number would go unseen. If the file is complete, add a final newline`, { offset: w.base + end });
     }
     textLine(b, lineStart, e, w.base, st);
     st.r++;
