@@ -4,6 +4,7 @@
  *
  *   npm run demo [-- --out FILE] [-- --compress lz4 --filters shuffle]
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -42,6 +43,20 @@ function sameBytes(a: NDArray, b: NDArray): boolean {
     Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
     Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
   ) === 0;
+}
+
+/**
+ * Milliseconds of one `loadSync(path, { mmap: true })` in a new Node process: what a program
+ * pays when it loads the vocabulary at start-up (its strings are built while V8's heap is
+ * still small and cold).
+ */
+function freshProcessLoadMs(path: string): number {
+  const index = new URL("../src/index.js", import.meta.url).href;
+  const script = `const { loadSync } = await import(${JSON.stringify(index)});
+const t0 = performance.now();
+loadSync(${JSON.stringify(path)}, { mmap: true });
+process.stdout.write(String(performance.now() - t0));`;
+  return Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
 }
 
 /** Top-k rows of `m` by cosine similarity to row `q`. */
@@ -93,6 +108,7 @@ function main(): void {
   }
   read = read!;
   mapped = mapped!;
+  const freshMs = Array.from({ length: 5 }, () => freshProcessLoadMs(args.out));
   const mapInfo = loadInfo(mapped)!;
 
   const identical =
@@ -113,6 +129,7 @@ function main(): void {
       "ndpack loadSync, mmap: true (median of 7)",
       `${fmtMs(median(mmapMs))} (${mapInfo.mappedSegments} segment(s) mapped${mapInfo.mmapFallbackReason ? "; " + mapInfo.mmapFallbackReason : ""})`,
     ],
+    ["ndpack loadSync, mmap: true, in a new process (median of 5)", fmtMs(median(freshMs))],
     ["values after reload", identical ? "identical (bytes and words)" : "DIFFERENT"],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
