@@ -20,6 +20,7 @@ import {
   decodeChunks,
   DEFAULT_CHUNK_BYTES,
   validateSegmentOptions,
+  verifyStoredChunks,
   type FilterName,
   type SegmentEncodeOptions,
 } from "./segment/pipeline.js";
@@ -48,7 +49,11 @@ export interface EncodeOptions extends GraphEncodeOptions {
 export interface DecodeOptions extends GraphDecodeOptions {
   /** Kernel implementation, as for encoding. */
   backend?: "auto" | "wasm" | "js";
-  /** Verify chunk checksums while decoding. Default true. */
+  /**
+   * Verify chunk checksums while decoding: of compressed segments, and of uncompressed ones
+   * written with `checksum: true` unless they are memory-mapped (checking a mapping would read
+   * every page of it; `verify(path)` checks a file whole). Default true.
+   */
   verify?: boolean;
   /**
    * Called after each segment is loaded (read, mapped or decoded) with raw bytes of array data
@@ -132,6 +137,7 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown 
   return decodeFrom(src, options, (d, i, k, verify) => {
     if (isMappable(d)) {
       const view = src.read(d.offset, d.storedBytes);
+      if (verify) verifyStoredChunks(d, (rel, len) => view.subarray(rel, rel + len), k, i);
       return copy ? fresh(view) : { buffer: view.buffer, byteOffset: view.byteOffset, byteLength: view.byteLength, maybeUnaligned: true };
     }
     return decodeChunked(d, i, src, k, verify);

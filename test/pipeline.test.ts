@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decode, encode, NDArray, type FilterName } from "../src/index.js";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decode, encode, load, loadInfo, loadSync, NDArray, type FilterName } from "../src/index.js";
 import { FOOTER_BYTES } from "../src/format.js";
-import { backendNames, randomBytes, thrown } from "./helpers.js";
+import { backendNames, randomBytes, tempDir, thrown } from "./helpers.js";
 
 const backends = backendNames;
+const dir = tempDir();
 const filterSets: FilterName[][] = [[], ["shuffle"], ["bitshuffle"], ["delta"], ["delta", "shuffle"], ["shuffle", "bitshuffle"]];
 
 /** Arrays of awkward lengths around the chunk size (1024 bytes here) for every element size. */
@@ -90,6 +93,29 @@ describe("chunks", () => {
     } catch (err) {
       expect((err as { code: string }).code).toBe("ERR_CORRUPT");
     }
+  });
+
+  it("verify the checksums of uncompressed arrays written with checksum: true, unless memory-mapped", async () => {
+    const data = new Float32Array(4096).map((_, i) => i);
+    const bytes = encode({ data }, { checksum: true, chunkBytes: 4096 });
+    const copy = bytes.slice();
+    copy[64 + 2 * 4096 + 5]! ^= 1; // segment 0 starts at 64: a byte of its third chunk
+    for (const o of [{}, { copy: true }]) {
+      const e = thrown(() => decode(copy, o));
+      expect([e.code, e.segment, e.chunk]).toEqual(["ERR_CHECKSUM", 0, 2]);
+      expect(e.message).toMatch(/^segment 0 chunk 2: checksum 0x[0-9a-f]{8} does not match the stored 0x[0-9a-f]{8}$/);
+    }
+    // verify: false returns the flipped value; the intact bytes decode as written.
+    expect((decode(copy, { verify: false }) as { data: Float32Array }).data[2048 + 1]).not.toBe(2049);
+    expect((decode(bytes) as { data: Float32Array }).data).toEqual(data);
+    const path = join(dir, "flipped.ndpack");
+    writeFileSync(path, copy);
+    expect(thrown(() => loadSync(path)).code).toBe("ERR_CHECKSUM");
+    await expect(load(path)).rejects.toMatchObject({ code: "ERR_CHECKSUM", segment: 0, chunk: 2 });
+    // Mapped: not read at load, so not checked (verify(path) checks it).
+    const mapped = loadSync(path, { mmap: true }) as { data: Float32Array };
+    expect(loadInfo(mapped)?.mappedSegments).toBe(1);
+    expect(mapped.data[2048 + 1]).not.toBe(2049);
   });
 
   it("rejects bad options before writing anything", () => {

@@ -22,7 +22,7 @@ import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
-import { WINDOW_BYTES } from "../segment/pipeline.js";
+import { verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
@@ -249,6 +249,7 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
         const n = Math.min(WINDOW_BYTES, d.storedBytes - at);
         readExactSync(fd, new Uint8Array(out, at, n), 0, n, d.offset + at, path);
       }
+      if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(out, rel, len), kernels, i);
       return { buffer: out, byteOffset: 0, byteLength: d.storedBytes };
     });
     if (typeof value === "object" && value !== null) infos.set(value, info);
@@ -327,8 +328,10 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
         await readAt(new Uint8Array(stored, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at);
       }
-      if (isMappable(d)) prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
-      else {
+      if (isMappable(d)) {
+        if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(stored, rel, len), kernels, i);
+        prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
+      } else {
         const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
         prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
       }

@@ -8,7 +8,7 @@ import { codecById, codecByName, type Codec } from "../codecs/registry.js";
 import { CorruptError, NdpackError } from "../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
 import type { SegmentSource } from "../graph/encode.js";
-import { FUSED_CODECS } from "../kernels/check.js";
+import { checksumError, FUSED_CODECS } from "../kernels/check.js";
 import type { Kernels } from "../kernels/types.js";
 import type { ChunkEntry, SegmentDescriptor } from "./descriptor.js";
 
@@ -150,6 +150,29 @@ function* genericChunkPieces(src: SegmentSource, d: SegmentDescriptor, o: Segmen
     d.chunks.push(entry);
     d.storedBytes += stored.length;
     yield stored;
+  }
+}
+
+/**
+ * Checks the chunk checksums of a memory-mappable segment that has a chunk table (codec none,
+ * no filters: one written with `checksum: true`) against its stored bytes, in place. A segment
+ * without a chunk table has no checksums and passes.
+ * @param d the segment's descriptor
+ * @param readStored `length` stored bytes at `relOffset` from the segment's start (a view is fine)
+ * @param kernels the xxHash32 implementation
+ * @param segment the segment's number, for the error
+ * @throws NdpackError `ERR_CHECKSUM` naming the segment and chunk
+ */
+export function verifyStoredChunks(d: SegmentDescriptor, readStored: (relOffset: number, length: number) => Uint8Array, kernels: Kernels, segment: number): void {
+  let rel = 0;
+  for (let c = 0; c < d.chunks.length; c++) {
+    const entry = d.chunks[c]!;
+    const actual = kernels.xxhash32(readStored(rel, entry.storedBytes));
+    if (actual !== entry.checksum) {
+      const e = checksumError(actual, entry.checksum);
+      throw new CorruptError(`segment ${segment} chunk ${c}: ${e.message}`, { segment, chunk: c, cause: e }, "ERR_CHECKSUM");
+    }
+    rel += entry.storedBytes;
   }
 }
 
