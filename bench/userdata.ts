@@ -1,7 +1,8 @@
 /** A user's own file as a dataset, for `ndpack bench FILE`: `.ndpack`, `.npy` or `.json`. */
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, readFileSync, statSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { CorruptError, ioError, NdpackError } from "../src/errors.js";
+import { openRead } from "../src/io/fsutil.js";
 import { loadNpy, loadSync, NDArray } from "../src/index.js";
 import { toPlain } from "./verify.js";
 import type { Dataset } from "./types.js";
@@ -18,11 +19,14 @@ function viewBytes(v: unknown, seen = new Set<unknown>()): number {
 
 /** The value in a JSON file; errors are NdpackErrors like the other formats' (ERR_IO, ERR_CORRUPT). */
 function readJson(path: string): unknown {
+  const fd = openRead(path); // a regular file only: a FIFO or /dev/zero would never end
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(fd, "utf8");
   } catch (e) {
     throw ioError("cannot read", path, e);
+  } finally {
+    closeSync(fd);
   }
   try {
     return JSON.parse(text);

@@ -213,6 +213,15 @@ describe("dump/load", () => {
     expect(mmapAddonSource).toBe("binary");
   });
 
+  it("an empty array out of line needs no read: loadInfo counts it as mapped, with no fallback reason", async () => {
+    const path = join(dir, "empty-seg.ndpack");
+    dumpSync({ a: new Float32Array(1000).fill(2), b: new Float32Array(0), c: new Uint8Array(5) }, path, { segmentThresholdBytes: 0 });
+    for (const v of [loadSync(path, { mmap: true }), await load(path, { mmap: true })] as { a: Float32Array; b: Float32Array; c: Uint8Array }[]) {
+      expect(loadInfo(v)).toEqual({ mappedSegments: 3, readSegments: 0 });
+      expect([v.a[999], v.b.length, v.b.constructor, v.c.length]).toEqual([2, 0, Float32Array, 5]);
+    }
+  });
+
   it("never maps past the addon's 32-bit offsets: a range from 2 GiB on is left to be read", () => {
     // mmap-io 1.4.3 takes its offset as a 32-bit int: at 4 GiB + x it mapped x, silently.
     const path = join(dir, "sparse.bin");

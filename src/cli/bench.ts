@@ -7,6 +7,7 @@
  * and without the harness the command says how to get it.
  */
 import type { Command } from "commander";
+import { terminalSafe } from "./common.js";
 
 /** Options of the `bench` command. */
 interface BenchCommandOptions {
@@ -56,7 +57,8 @@ async function runBench(file: string, o: BenchCommandOptions): Promise<void> {
   }
   const { writeFileSync } = await import("node:fs");
   const ds = userdata.datasetFromFile(file);
-  const log = (s: string) => console.error(s);
+  // The file's name and contents reach the table: escaped like inspect's output.
+  const log = (s: string) => console.error(terminalSafe(s));
   const result = await suite.runSuite([() => ds], {
     quick: o.quick,
     contestants: o.contestant.flatMap((c) => c.split(",")).filter(Boolean),
@@ -66,6 +68,6 @@ async function runBench(file: string, o: BenchCommandOptions): Promise<void> {
     log,
     file,
   });
-  console.log(suite.markdown(result, o.memory));
+  console.log(terminalSafe(suite.markdown(result, o.memory)));
   if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 1));
 }

@@ -73,7 +73,7 @@ export function renderSummary(report: VerifyReport): string {
       ? `${file}: NOT LOADABLE: the manifest uses a tag this version does not know${bad ? `; ${bad} of ${report.segments.length} segments have bad chunks` : ""}`
       : bad
       ? `${file}: CORRUPT: ${bad} of ${report.segments.length} segments have bad chunks`
-      : `${file}: ${unchecked ? "no errors found" : "intact"}: ${count("ok")} segments verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
+      : `${file}: ${unchecked ? "no errors found" : "intact"}: ${plural(count("ok"), "segment")} verified (${formatBytes(report.verifiedBytes)}), manifest and index checksums ok`,
   ];
   if (unchecked) {
     lines.push(

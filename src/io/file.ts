@@ -62,7 +62,7 @@ export interface LoadOptions extends DecodeOptions {
 
 /** How `load` obtained a value's arrays; see {@link loadInfo}. */
 export interface LoadInfo {
-  /** Segments memory-mapped. */
+  /** Segments memory-mapped (an empty one counts here: it needs no read). */
   mappedSegments: number;
   /** Segments read into memory (compressed ones, or uncompressed ones not mapped). */
   readSegments: number;
@@ -200,6 +200,11 @@ export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
 
 /** Maps segment `i` copy-on-write, or records in `info` why it could not be and returns null. */
 function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): PreparedSegment | null {
+  // An empty segment has no pages: nothing to map and nothing to read, so no reason to give.
+  if (d.storedBytes === 0) {
+    info.mappedSegments++;
+    return { buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0 };
+  }
   let mapped = null;
   try {
     mapped = mapRange(fd, d.offset, d.storedBytes);
@@ -211,9 +216,7 @@ function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): Pr
     info.mappedSegments++;
     return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
   }
-  if (d.storedBytes > 0) {
-    info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} cannot be mapped: ${unmappableReason(d.offset, d.storedBytes) ?? "unknown reason"}`;
-  }
+  info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} cannot be mapped: ${unmappableReason(d.offset, d.storedBytes) ?? "unknown reason"}`;
   return null;
 }
 
