@@ -164,4 +164,4 @@ export function checkOptions(options: unknown, fn: string, limits: readonly stri
 }
 
 /** The options of encode, decode, dump and load that are flags: a string such as "yes" is a mistake, not true. */
-const BOOLEAN_OPTIONS = ["checksum", "verify", "copy", "fsync", "mmap", "references"] as const;
+const BOOLEAN_OPTIONS = ["checksum", "verify", "copy", "fsync", "mmap", "references", "binary", "zip64"] as const;

@@ -28,9 +28,9 @@
  */
 import { closeSync, readSync, statSync } from "node:fs";
 import { segmentOptions } from "../api.js";
-import { ioError, NdpackError } from "../errors.js";
+import { checkOptions, ioError, NdpackError } from "../errors.js";
 import { loadSync, dumpSync } from "../io/file.js";
-import { openRead } from "../io/fsutil.js";
+import { checkPath, openRead } from "../io/fsutil.js";
 import { DTYPES, isTypedArray, NDArray, type TypedArray } from "../ndarray.js";
 import type { Progress } from "../segment/container.js";
 import type { FilterName } from "../segment/pipeline.js";
@@ -177,6 +177,9 @@ function sniffText(path: string): ConvertFormat {
  * await convert("model.safetensors", "model.npz");
  */
 export async function convert(inPath: string, outPath: string, options: ConvertOptions = {}): Promise<ConvertInfo> {
+  checkOptions(options, "convert", ["chunkBytes"]);
+  checkPath(inPath);
+  checkPath(outPath);
   const formatOut = options.formatOut === undefined ? formatFromPath(outPath) : checkFormat(options.formatOut, "formatOut");
   let formatIn = options.formatIn === undefined ? formatFromPath(inPath) : checkFormat(options.formatIn, "formatIn");
   checkEncodeOptions(formatOut, options);

@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
-import { NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
@@ -290,6 +290,9 @@ function inflateBounded(src: Uint8Array, usize: number, name: string): Uint8Arra
   return out;
 }
 
+/** Options of readNpz and loadNpz that are byte limits (non-negative integers or Infinity). */
+const NPZ_LIMITS = ["maxMemberBytes", "maxTotalBytes"] as const;
+
 /**
  * Reads a `.npz` archive held in memory.
  *
@@ -307,6 +310,7 @@ function inflateBounded(src: Uint8Array, usize: number, name: string): Uint8Arra
  * const { weights, bias } = readNpz(fs.readFileSync("model.npz"));
  */
 export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record<string, NDArray> {
+  checkOptions(options, "readNpz", NPZ_LIMITS);
   const src = memorySource(bytes);
   const out: Record<string, NDArray> = {};
   for (const { m, start } of planMembers(src, options)) {
@@ -482,6 +486,7 @@ class NpyStream {
  * const arrays = loadNpz("bundle.npz");
  */
 export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<string, NDArray> {
+  checkOptions(options, "loadNpz", NPZ_LIMITS);
   const fd = openRead(path);
   try {
     const src = fileSource(fd, fileSize(fd, path), path);
@@ -705,5 +710,7 @@ export function writeNpz(arrays: Record<string, NDArray>, options: WriteNpzOptio
  * saveNpz("bundle.npz", { weights, bias }, { compress: true });
  */
 export function saveNpz(path: string, arrays: Record<string, NDArray>, options: WriteNpzOptions = {}): void {
+  checkOptions(options, "saveNpz");
+  if (options.compress !== undefined && typeof options.compress !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `saveNpz: compress must be true or false, got ${String(options.compress)}`);
   atomicWriteSync(path, (fd) => build(arrays, options, (p) => writeAll(fd, p, path)));
 }

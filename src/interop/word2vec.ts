@@ -21,7 +21,7 @@
  * `nan`, `inf`, `-inf` (Python's spellings) are accepted.
  */
 import * as fs from "node:fs";
-import { NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
 import { NDArray } from "../ndarray.js";
 import { assertNDArray } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, openReadAsync, writeAll } from "../io/fsutil.js";
@@ -692,6 +692,7 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined, mm
  * const { words, vectors } = await readWord2vec("GoogleNews.bin", { binary: true });
  */
 export async function readWord2vec(path: string, options: ReadWord2vecOptions = {}): Promise<WordVectors> {
+  checkOptions(options, "readWord2vec", ["chunkBytes"]);
   return runFile(path, "word2vec", options.binary, options.mmap ?? true, options.chunkBytes);
 }
 
@@ -705,6 +706,7 @@ export async function readWord2vec(path: string, options: ReadWord2vecOptions = 
  * const { words, vectors } = await readGlove("glove.6B.100d.txt");
  */
 export async function readGlove(path: string, options: Omit<ReadWord2vecOptions, "binary"> = {}): Promise<WordVectors> {
+  checkOptions(options, "readGlove", ["chunkBytes"]);
   return runFile(path, "glove", false, options.mmap ?? true, options.chunkBytes);
 }
 

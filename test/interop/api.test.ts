@@ -1,5 +1,8 @@
+import { join } from "node:path";
 import { describe, it, expect } from "vitest";
 import * as api from "../../src/interop/index.js";
+import { dumpSync, inspect, verify } from "../../src/index.js";
+import { tempDir, thrown } from "../helpers.js";
 
 describe("interop public API", () => {
   it("exports exactly these names", () => {
@@ -39,5 +42,34 @@ describe("interop public API", () => {
         "writeWord2vec",
       ]
     `);
+  });
+});
+
+describe("interop and file-level options are checked like encode's and decode's", () => {
+  const fixtures = join(import.meta.dirname, "..", "fixtures");
+  const npy = join(fixtures, "numpy", "f4.npy");
+  const npz = join(fixtures, "numpy", "bundle.npz");
+  const w2v = join(fixtures, "word2vec", "vectors.txt");
+  const dir = tempDir();
+  const file = join(dir, "a.ndpack");
+  dumpSync({ a: 1 }, file);
+
+  it.each([
+    ["loadNpy", () => api.loadNpy(npy, { mmap: "yes" as never }), 'loadNpy: mmap must be true or false, got "yes"'],
+    ["loadNpz", () => api.loadNpz(npz, null as never), "loadNpz: options must be an object, got null"],
+    ["loadNpz", () => api.loadNpz(npz, { maxMemberBytes: -1 }), "loadNpz: maxMemberBytes must be a non-negative integer, got -1"],
+    ["loadSafetensors", () => api.loadSafetensors(npy, { mmap: 1 as never }), "loadSafetensors: mmap must be true or false, got 1"],
+    ["saveNpz", () => api.saveNpz(join(dir, "x.npz"), {}, { compress: "yes" as never }), "saveNpz: compress must be true or false, got yes"],
+    ["inspect", () => inspect(file, { maxChildren: -1 }), "inspect: maxChildren must be a non-negative integer, got -1"],
+    ["verify", () => verify(file, { onProgress: 5 as never }), "verify: onProgress must be a function"],
+  ])("%s", (_, fn, message) => {
+    expect(thrown(fn)).toMatchObject({ code: "ERR_INVALID_ARGUMENT", message });
+  });
+
+  it("async ones reject", async () => {
+    await expect(api.readWord2vec(w2v, { binary: "yes" as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: 'readWord2vec: binary must be true or false, got "yes"' });
+    await expect(api.readGlove(w2v, "x" as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "readGlove: options must be an object, got string" });
+    await expect(api.convert(123 as never, "x.npz")).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "a file path must be a non-empty string, got number" });
+    await expect(api.convert(npy, "" as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: 'a file path must be a non-empty string, got ""' });
   });
 });
