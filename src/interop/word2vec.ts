@@ -109,6 +109,9 @@ function parseNumber(b: Uint8Array, s: number, e: number): number | undefined {
 /** End of the token read by the last {@link parseNumberAt} call. */
 let numEnd = 0;
 
+/** A longer token is not taken as a number (the longest exact decimal of a float64 has 767 significant digits). */
+const MAX_NUMBER_CHARS = 1100;
+
 /**
  * Parses the number token starting at `b[s]` and ending at the next whitespace or `e`; sets
  * {@link numEnd}. Returns undefined when the token is not a number. One pass over the bytes.
@@ -177,6 +180,8 @@ function parseNumberAt(b: Uint8Array, s: number, e: number): number | undefined 
 }
 
 function slowNumber(b: Uint8Array, s: number, e: number): number | undefined {
+  // Binary data read as text can be one "token" of gigabytes: never make it a string.
+  if (e - s > MAX_NUMBER_CHARS) return undefined;
   const t = latin1(b, s, e);
   if (NUMBER_RE.test(t)) return Number(t);
   switch (t.toLowerCase()) {
