@@ -192,7 +192,7 @@ export function decodeContainer(container: Container, prepared: PreparedSegment[
 /** Decodes a chunked segment from `src` into a new buffer. */
 export function decodeChunked(d: SegmentDescriptor, i: number, src: ByteSource, kernels: Kernels, verify: boolean): SegmentBytes {
   const out = new ArrayBuffer(d.rawBytes);
-  decodeChunks(d, (rel, len) => src.read(d.offset + rel, len), { buffer: out, byteOffset: 0 }, kernels, verify, i);
+  decodeChunks(d, (rel, len, into) => src.read(d.offset + rel, len, into), { buffer: out, byteOffset: 0 }, kernels, verify, i);
   return { buffer: out, byteOffset: 0, byteLength: d.rawBytes };
 }
 

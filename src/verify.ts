@@ -140,7 +140,7 @@ function checkChunks(
     const one: SegmentDescriptor = { ...d, offset: at, storedBytes: entry.storedBytes, rawBytes, chunks: [entry] };
     const start = at;
     try {
-      decodeChunks(one, (rel, length) => src.read(start + rel, length), scratch, kernels, true, segment);
+      decodeChunks(one, (rel, length, into) => src.read(start + rel, length, into), scratch, kernels, true, segment);
     } catch (e) {
       if (!isNdpackError(e)) throw e;
       failures.push({ chunk: c, code: e.code, message: e.message.replace(/^segment \d+ chunk \d+: /, "") });

@@ -90,6 +90,30 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
     );
   });
 
+  it("decodes from its own input buffer (chunkInput), raw chunks larger than a hashing piece included", () => {
+    // 1 MiB of random bytes is stored raw: its checksum is taken in place, over four 256 KiB pieces.
+    const cases: [Uint8Array, number[], number][] = [
+      [randomBytes(1 << 20, 9), [], CODEC_IDS.lz4],
+      [randomBytes(1 << 20, 10), [], CODEC_IDS.none],
+      [chunkOf(300_001, 4), [shuffle], CODEC_IDS.lz4],
+      [chunkOf(65_537, 5), [delta, bitshuffle], CODEC_IDS.lz4],
+    ];
+    for (const [raw, filters, codec] of cases) {
+      const { stored, flags, checksum } = k.encodeChunk(raw, filters, 4, codec);
+      const saved = stored.slice();
+      const input = k.chunkInput(saved.length, raw.length);
+      expect(input.length).toBe(saved.length);
+      input.set(saved);
+      const back = new Uint8Array(raw.length);
+      k.decodeChunk(input, back, filters, 4, codec, flags, checksum);
+      expect(Buffer.from(back).equals(Buffer.from(raw)), `${raw.length} bytes, filters ${filters}`).toBe(true);
+      const bad = k.chunkInput(saved.length, raw.length);
+      bad.set(saved);
+      bad[bad.length >> 1]! ^= 1;
+      expect(() => k.decodeChunk(bad, back, filters, 4, codec, flags, checksum)).toThrow(expect.objectContaining({ code: "ERR_CHECKSUM" }));
+    }
+  });
+
   it("reports a changed byte as ERR_CHECKSUM, and a corrupt block without checksum as ERR_CORRUPT", () => {
     const raw = chunkOf(20_000, 3);
     const { stored, flags, checksum } = k.encodeChunk(raw, [shuffle], 4, CODEC_IDS.lz4);

@@ -165,12 +165,12 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   return summarize(path, info);
 }
 
-/** Positioned reads from an open file; each read returns a new buffer. */
+/** Positioned reads from an open file, into a new buffer or the one given. */
 function fileSource(fd: number, size: number, path: string): ByteSource {
   return {
     size,
-    read(offset, length) {
-      const out = new Uint8Array(length);
+    read(offset, length, into) {
+      const out = into ?? new Uint8Array(length);
       readExactSync(fd, out, 0, length, offset, path);
       return out;
     },

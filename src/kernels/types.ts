@@ -79,7 +79,8 @@ export interface Kernels {
   /**
    * Inverse of {@link Kernels.encodeChunk}: checks the checksum (when `expectedChecksum` is
    * given), undoes the codec, then the filters in reverse, into `dst` (exactly the chunk's raw
-   * length). The wasm kernels copy `stored` in once and the result out once.
+   * length). The wasm kernels copy `stored` in once (not when it is the buffer
+   * {@link Kernels.chunkInput} gave) and the result out once.
    * @param stored the stored bytes of the chunk
    * @param dst receives the raw bytes; its length is the chunk's raw length
    * @param expectedChecksum the chunk table's checksum, or undefined to skip the check
@@ -96,6 +97,15 @@ export interface Kernels {
     flags: number,
     expectedChecksum: number | undefined,
   ): void;
+  /**
+   * A buffer of exactly `storedBytes` bytes to read a chunk's stored bytes into (from a file)
+   * and then pass as `stored` to {@link Kernels.decodeChunk}: the wasm kernels hand out their
+   * own input region, which saves them the copy in. Valid until the next kernel call.
+   * @param storedBytes the chunk's stored size (the chunk table bounds it by the chunk size)
+   * @param rawBytes the chunk's raw size
+   * @throws {NdpackError} `ERR_LIMIT` when the wasm memory cannot grow to hold the chunk
+   */
+  chunkInput(storedBytes: number, rawBytes: number): Uint8Array;
   /** xxHash32 of `data` (Yann Collet's XXH32), as an unsigned 32-bit integer. */
   xxhash32(data: Uint8Array, seed?: number): number;
   /**

@@ -103,9 +103,10 @@ export interface ByteSource {
   readonly size: number;
   /**
    * `length` bytes at `offset` (the caller has checked the range). May return a view of the
-   * source's own memory; callers must not write to it.
+   * source's own memory; callers must not write to it. A source that would allocate (a file)
+   * fills `into` instead when it is given (exactly `length` bytes) and returns it.
    */
-  read(offset: number, length: number): Uint8Array;
+  read(offset: number, length: number, into?: Uint8Array): Uint8Array;
 }
 
 /** The parsed frame of a file: everything but the segments' bytes. */

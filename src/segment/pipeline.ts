@@ -179,7 +179,10 @@ export function verifyStoredChunks(d: SegmentDescriptor, readStored: (relOffset:
 /**
  * Decodes a chunked segment into `out` (its raw bytes), chunk by chunk.
  * @param d the segment's descriptor (validated by readIndex)
- * @param readStored returns `length` stored bytes at `relOffset` from the segment's start
+ * @param readStored returns `length` stored bytes at `relOffset` from the segment's start: a
+ *   view of bytes in memory, or `into` (exactly `length` bytes) filled from a file. `into` is
+ *   the kernels' own input buffer, so that a file read needs neither an allocation nor the
+ *   wasm kernels' copy in.
  * @param out receives `d.rawBytes` bytes; may exceed 4 GiB (it is written a chunk at a time)
  * @param verify check each chunk's checksum
  * @param segment the segment's number, for messages
@@ -187,7 +190,7 @@ export function verifyStoredChunks(d: SegmentDescriptor, readStored: (relOffset:
  */
 export function decodeChunks(
   d: SegmentDescriptor,
-  readStored: (relOffset: number, length: number) => Uint8Array,
+  readStored: (relOffset: number, length: number, into: Uint8Array) => Uint8Array,
   out: { buffer: ArrayBufferLike; byteOffset: number },
   kernels: Kernels,
   verify: boolean,
@@ -198,8 +201,9 @@ export function decodeChunks(
     for (let c = 0; c < d.chunks.length; c++) {
       const entry = d.chunks[c]!;
       const rawAt = c * d.chunkBytes;
-      const stored = readStored(rel, entry.storedBytes);
-      const dst = window(out, rawAt, Math.min(d.chunkBytes, d.rawBytes - rawAt));
+      const rawLength = Math.min(d.chunkBytes, d.rawBytes - rawAt);
+      const stored = readStored(rel, entry.storedBytes, kernels.chunkInput(entry.storedBytes, rawLength));
+      const dst = window(out, rawAt, rawLength);
       try {
         kernels.decodeChunk(stored, dst, d.filters, d.typesize, d.codec, entry.flags, verify ? entry.checksum : undefined);
       } catch (e) {
@@ -225,7 +229,7 @@ export function decodeChunks(
     const entry = d.chunks[c]!;
     const rawAt = c * d.chunkBytes;
     const rawLength = Math.min(d.chunkBytes, d.rawBytes - rawAt);
-    const stored = readStored(rel, entry.storedBytes);
+    const stored = readStored(rel, entry.storedBytes, new Uint8Array(entry.storedBytes));
     if (verify) {
       const sum = kernels.xxhash32(stored);
       if (sum !== entry.checksum) {

@@ -21,6 +21,19 @@ const compressor = new Lz4Compressor();
 let scratchA = new Uint8Array(0);
 let scratchB = new Uint8Array(0);
 
+let scratchIn = new Uint8Array(0);
+
+/**
+ * `Kernels.chunkInput` in TypeScript: a reused buffer, apart from the two scratch buffers
+ * decodeChunk works in, so that reading into it costs no allocation per chunk.
+ * @param storedBytes bytes wanted
+ * @returns a view of exactly `storedBytes` bytes, valid until the next call
+ */
+export function chunkInput(storedBytes: number): Uint8Array {
+  if (scratchIn.length < storedBytes) scratchIn = new Uint8Array(storedBytes);
+  return scratchIn.subarray(0, storedBytes);
+}
+
 /** Grows the two scratch buffers to at least `bytes` each. */
 function reserve(bytes: number): void {
   if (scratchA.length < bytes) {

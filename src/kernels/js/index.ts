@@ -4,7 +4,7 @@
  */
 import type { Kernels } from "../types.js";
 import { bitshuffle, bitunshuffle } from "./bitshuffle.js";
-import { decodeChunk, encodeChunk, lz4Compress } from "./chunk.js";
+import { chunkInput, decodeChunk, encodeChunk, lz4Compress } from "./chunk.js";
 import { deltaDecode, deltaEncode } from "./delta.js";
 import { bfloat16ToFloat32, float16ToFloat32, float32ToBfloat16, float32ToFloat16 } from "./float16.js";
 import { lz4Decompress } from "./lz4.js";
@@ -29,6 +29,7 @@ export const jsKernels: Kernels = {
   lz4Decompress,
   encodeChunk,
   decodeChunk,
+  chunkInput,
   float32ToFloat16,
   float16ToFloat32,
   float32ToBfloat16,

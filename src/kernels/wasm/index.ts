@@ -327,7 +327,8 @@ class CoreKernels implements WasmKernels {
     if (plain) {
       if (stored.length !== len) throw blockError(stored.length, len);
       if (expectedChecksum !== undefined) {
-        const sum = this.xxhash32(stored);
+        // In place (chunkInput): hashed where it is; xxhash32() would copy pieces over it.
+        const sum = this.#inPlace(stored) ? this.#core.xxhash32(this.#base, len, 0) >>> 0 : this.xxhash32(stored);
         if (sum !== expectedChecksum >>> 0) throw checksumError(sum, expectedChecksum);
       }
       dst.set(stored);
@@ -340,7 +341,7 @@ class CoreKernels implements WasmKernels {
     const b = a + region;
     const c = b + region;
     const tmp = c + region;
-    this.#heap.set(stored, a);
+    if (!this.#inPlace(stored)) this.#heap.set(stored, a);
     const verify = (sum: number): void => {
       if (sum !== expectedChecksum! >>> 0) throw checksumError(sum, expectedChecksum!);
     };
@@ -361,6 +362,17 @@ class CoreKernels implements WasmKernels {
       cur = out;
     }
     dst.set(this.#heap.subarray(cur, cur + len));
+  }
+
+  /** Whether `stored` is the input region chunkInput handed out (and the memory has not grown since). */
+  #inPlace(stored: Uint8Array): boolean {
+    return stored.buffer === this.#heap.buffer && stored.byteOffset === this.#base;
+  }
+
+  chunkInput(storedBytes: number, rawBytes: number): Uint8Array {
+    // The region decodeChunk reserves for this chunk, so that it finds the bytes in place.
+    this.#reserve(Math.max(storedBytes, rawBytes));
+    return this.#heap.subarray(this.#base, this.#base + storedBytes);
   }
 
   xxhash32(data: Uint8Array, seed = 0): number {
