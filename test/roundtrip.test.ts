@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray } from "../src/index.js";
+import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, verify, type FilterName } from "../src/index.js";
 import { randomBytes, tempDir } from "./helpers.js";
 import { mapRange, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
 
@@ -211,6 +211,27 @@ describe("dump/load", () => {
     dumpSync(value, path);
     expect(loadInfo(loadSync(path, { mmap: true }) as object)?.mappedSegments).toBe(2);
     expect(mmapAddonSource).toBe("binary");
+  });
+
+  it("overlapping async dumps of compressed arrays, and decodes during them, write intact files", async () => {
+    // Each compressed chunk comes out of the kernels' scratch memory, which the other calls reuse
+    // while a dump awaits its writes.
+    const a = new Float32Array(1 << 20).map((_, i) => Math.sin(i));
+    const b = a.map(Math.cos);
+    const other = encode({ c: a.map((x) => x * 3) }, { compress: "lz4", filters: ["bitshuffle"] });
+    for (const backend of ["wasm", "js"] as const) {
+      const o = { compress: "lz4", filters: ["shuffle"] as FilterName[], backend };
+      const paths = [join(dir, "p1.ndpack"), join(dir, "p2.ndpack")];
+      const ticker = setInterval(() => decode(other), 0);
+      try {
+        await Promise.all([dump({ a }, paths[0]!, o), dump({ b }, paths[1]!, o)]);
+      } finally {
+        clearInterval(ticker);
+      }
+      expect((loadSync(paths[0]!) as { a: Float32Array }).a).toEqual(a);
+      expect((loadSync(paths[1]!) as { b: Float32Array }).b).toEqual(b);
+      expect(verify(paths[0]!).ok).toBe(true);
+    }
   });
 
   it("an empty array out of line needs no read: loadInfo counts it as mapped, with no fallback reason", async () => {

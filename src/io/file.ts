@@ -146,7 +146,12 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   };
   try {
     if (mode !== undefined) await io("cannot set the mode of", tmp, () => handle!.chmod(mode));
-    for (const piece of writeContainer(graph, seg, info, options.onProgress)) {
+    const userBuffers = new Set<ArrayBufferLike>(graph.segments.map((s) => s.buffer));
+    for (const made of writeContainer(graph, seg, info, options.onProgress)) {
+      // A chunk the kernels made lives in their scratch memory, which any kernel call during
+      // the awaits below (another dump, a decode) overwrites: write a copy of it. The value's
+      // own arrays are written as they are.
+      const piece = userBuffers.has(made.buffer) ? made : made.slice();
       for (let at = 0; at < piece.length; ) {
         const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", tmp, () => handle!.write(piece, at, Math.min(piece.length - at, WINDOW_BYTES)));
         if (bytesWritten <= 0) throw ioError("cannot write", tmp, new Error("write returned 0 bytes"));
