@@ -139,6 +139,40 @@ export function ioError(action: string, path: string, cause: unknown): NdpackErr
 }
 
 /**
+ * `v` as an error message shows a wrong argument: strings quoted, at most about 80 characters,
+ * and never a throw of its own (a BigInt, a Symbol or a cycle would make JSON.stringify or a
+ * template literal throw).
+ * @param v any value a caller passed
+ * @returns a short description, e.g. `"yes"`, `10n`, `[1,2]`, `Symbol(x)`
+ */
+export function shownValue(v: unknown): string {
+  let text: string;
+  switch (typeof v) {
+    case "bigint":
+      text = `${v}n`;
+      break;
+    case "symbol":
+      text = v.toString();
+      break;
+    case "function":
+      return "a function";
+    case "string":
+      text = JSON.stringify(v);
+      break;
+    case "object":
+      try {
+        text = JSON.stringify(v) ?? String(v);
+      } catch {
+        return Array.isArray(v) ? "an array" : "an object";
+      }
+      break;
+    default:
+      text = String(v);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
  * Checks that `options` is an options object (or undefined), that each named limit in it is a
  * non-negative number (integer or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when
  * given.
@@ -152,12 +186,12 @@ export function checkOptions(options: unknown, fn: string, limits: readonly stri
   for (const name of limits) {
     const v = (options as Record<string, unknown>)[name];
     if (v !== undefined && !(typeof v === "number" && v >= 0 && (Number.isInteger(v) || v === Infinity))) {
-      throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be a non-negative integer, got ${String(v)}`);
+      throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be a non-negative integer, got ${shownValue(v)}`);
     }
   }
   for (const name of BOOLEAN_OPTIONS) {
     const v = (options as Record<string, unknown>)[name];
-    if (v !== undefined && typeof v !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be true or false, got ${typeof v === "string" ? JSON.stringify(v) : String(v)}`);
+    if (v !== undefined && typeof v !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: ${name} must be true or false, got ${shownValue(v)}`);
   }
   const cb = (options as Record<string, unknown>).onProgress;
   if (cb !== undefined && typeof cb !== "function") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: onProgress must be a function`);

@@ -343,6 +343,15 @@ describe("inputs a user can get subtly wrong", () => {
     expect(() => decode(encode({}), { verify: 5 as never })).toThrow("decode: verify must be true or false, got 5");
     expect(() => loadSync("x.ndpack", { mmap: "yes" as never })).toThrow('loadSync: mmap must be true or false, got "yes"');
     expect(() => encode({}, { references: 0 as never })).toThrow("encode: references must be true or false, got 0");
+    // Values that JSON.stringify or a template literal cannot show still give the typed error.
+    expect(() => encode({}, { filters: 10n as never })).toThrow('filters must be an array such as ["shuffle"], got 10n');
+    expect(() => encode({}, { filters: [10n] as never })).toThrow("unknown filter 10n; known: shuffle, bitshuffle, delta");
+    expect(() => encode({}, { chunkBytes: Symbol("x") as never })).toThrow("chunkBytes must be an integer from 64 to 67108864, got Symbol(x)");
+    expect(() => encode({}, { compress: 10n as never })).toThrow('compress must be "none" or a codec name, got 10n');
+    expect(() => encode({}, { maxDepth: 1n as never })).toThrow("encode: maxDepth must be a non-negative integer, got 1n");
+    // A registry that is not one fails at once, not with a TypeError when a class instance is met.
+    expect(() => encode({}, { classes: 5 as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got 5");
+    expect(() => decode(encode({}), { classes: {} as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got {}");
   });
 
   it("refuses a path that is not a non-empty string before encoding anything", async () => {

@@ -3,7 +3,7 @@
  * (docs/FORMAT.md, "Codecs"). A new codec (zstd, deflate) registers here; the pipeline does
  * not change.
  */
-import { NdpackError } from "../errors.js";
+import { NdpackError, shownValue } from "../errors.js";
 import { CODEC_IDS } from "../format.js";
 import { getKernels, jsKernels } from "../kernels/index.js";
 import { lz4Codec } from "./lz4.js";
@@ -49,7 +49,7 @@ export function registerCodec(codec: CodecEntry): void {
 /** The codec named `name`. @throws NdpackError `ERR_INVALID_ARGUMENT` for an unknown name */
 export function codecByName(name: string): CodecEntry {
   const c = byName.get(name);
-  if (!c) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown codec ${JSON.stringify(name)}; known: none, ${[...byName.keys()].join(", ")}`);
+  if (!c) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown codec ${shownValue(name)}; known: none, ${[...byName.keys()].join(", ")}`);
   return c;
 }
 

@@ -4,7 +4,7 @@
  * decoding looks the name up in a registry and calls the `decode` function registered under it,
  * or fails with `ERR_CORRUPT` when there is none.
  */
-import { NdpackError } from "../errors.js";
+import { NdpackError, shownValue } from "../errors.js";
 
 /** How one class is stored: a name that goes into the file, and a pair of functions. */
 export interface ClassCodec<T extends object = object, P = unknown> {
@@ -120,4 +120,14 @@ export function classForPrototype(local: ClassRegistry | undefined, proto: objec
 /** Looks up by name in `local` then the global registry. */
 export function classForName(local: ClassRegistry | undefined, name: string): Entry | undefined {
   return local?.forName(name) ?? globalClasses.forName(name);
+}
+
+/**
+ * The `classes` option, checked: a {@link ClassRegistry} or undefined.
+ * @throws NdpackError `ERR_INVALID_ARGUMENT` for anything else (it would fail only once a
+ *   class instance is met, as a TypeError)
+ */
+export function registryOption(classes: unknown): ClassRegistry | undefined {
+  if (classes === undefined || classes instanceof ClassRegistry) return classes;
+  throw new NdpackError("ERR_INVALID_ARGUMENT", `classes must be a ClassRegistry (new ClassRegistry()), got ${shownValue(classes)}`);
 }

@@ -11,7 +11,7 @@
  */
 import { CorruptError, LimitError, NdpackError, TruncatedError } from "../errors.js";
 import { dtypeFromCode, NDArray, shapeSize, type TypedArray, type TypedArrayConstructor } from "../ndarray.js";
-import { classForName, type ClassRegistry } from "./classes.js";
+import { classForName, registryOption, type ClassRegistry } from "./classes.js";
 import { ERROR_CLASSES, Tag, TYPED_CLASSES } from "./tags.js";
 
 /** Bytes of one segment, decoded (decompressed) and ready to view. */
@@ -179,7 +179,7 @@ class Decoder {
     this.maxStringBytes = options.maxStringBytes ?? DEFAULT_DECODE_LIMITS.maxStringBytes;
     this.maxArrayLength = options.maxArrayLength ?? DEFAULT_DECODE_LIMITS.maxArrayLength;
     this.maxObjects = options.maxObjects ?? DEFAULT_DECODE_LIMITS.maxObjects;
-    this.classes = options.classes;
+    this.classes = registryOption(options.classes);
     this.latin1 = typeof NodeBuffer?.from === "function" ? NodeBuffer.from(buf.buffer, buf.byteOffset, buf.byteLength) : undefined;
     if (this.latin1 !== undefined && typeof this.latin1.latin1Slice !== "function") this.latin1 = undefined;
   }

@@ -25,9 +25,9 @@
  *   that no other value shares a buffer with keeps only its own bytes (its `byteOffset` and
  *   the rest of its buffer are not kept).
  */
-import { LimitError, messagePath, NdpackError, UnsupportedValueError } from "../errors.js";
+import { LimitError, messagePath, NdpackError, shownValue, UnsupportedValueError } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
-import { classForPrototype, type ClassRegistry } from "./classes.js";
+import { classForPrototype, registryOption, type ClassRegistry } from "./classes.js";
 import { ERROR_CLASSES, Tag, TYPED_CLASS_CODE } from "./tags.js";
 
 /** The bytes of one array that goes out of line, as a range of its buffer (may exceed 4 GiB). */
@@ -192,10 +192,10 @@ class Encoder {
   constructor(options: GraphEncodeOptions) {
     this.threshold = options.segmentThresholdBytes ?? DEFAULT_SEGMENT_THRESHOLD_BYTES;
     this.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
-    this.classes = options.classes;
+    this.classes = registryOption(options.classes);
     this.plainClasses = options.unregisteredClass === "plain";
     if (options.unregisteredClass !== undefined && options.unregisteredClass !== "plain" && options.unregisteredClass !== "error") {
-      throw new NdpackError("ERR_INVALID_ARGUMENT", `unregisteredClass must be "error" or "plain", got ${String(options.unregisteredClass)}`);
+      throw new NdpackError("ERR_INVALID_ARGUMENT", `unregisteredClass must be "error" or "plain", got ${shownValue(options.unregisteredClass)}`);
     }
     this.track = options.references !== false;
     this.met = this.track ? new Set() : undefined;

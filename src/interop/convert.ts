@@ -28,7 +28,7 @@
  */
 import { closeSync, readSync, statSync } from "node:fs";
 import { segmentOptions } from "../api.js";
-import { checkOptions, ioError, NdpackError } from "../errors.js";
+import { checkOptions, ioError, NdpackError, shownValue } from "../errors.js";
 import { loadSync, dumpSync } from "../io/file.js";
 import { checkPath, openRead } from "../io/fsutil.js";
 import { DTYPES, isTypedArray, NDArray, type TypedArray } from "../ndarray.js";
@@ -134,7 +134,7 @@ export function formatFromPath(path: string): ConvertFormat {
 
 function checkFormat(format: string, which: string): ConvertFormat {
   if (!(CONVERT_FORMATS as readonly string[]).includes(format)) {
-    throw new NdpackError("ERR_INVALID_ARGUMENT", `${which}: unknown format ${JSON.stringify(format)}; known: ${CONVERT_FORMATS.join(", ")}`);
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `${which}: unknown format ${shownValue(format)}; known: ${CONVERT_FORMATS.join(", ")}`);
   }
   return format as ConvertFormat;
 }
@@ -196,11 +196,11 @@ function checkEncodeOptions(formatOut: ConvertFormat, o: ConvertOptions): void {
     return;
   }
   const only = (what: string) => new NdpackError("ERR_INVALID_ARGUMENT", `${what} applies to .ndpack output only, not to ${formatOut}`);
-  if (o.filters !== undefined && o.filters.length > 0) throw only("filters");
+  if (o.filters !== undefined && !(Array.isArray(o.filters) && o.filters.length === 0)) throw only("filters");
   if (o.chunkBytes !== undefined) throw only("chunkBytes");
   if (o.compress === undefined || o.compress === "none") return;
   if (formatOut === "npz") {
-    if (o.compress !== "deflate") throw new NdpackError("ERR_INVALID_ARGUMENT", `npz output: compress must be "none" or "deflate", got ${JSON.stringify(o.compress)}`);
+    if (o.compress !== "deflate") throw new NdpackError("ERR_INVALID_ARGUMENT", `npz output: compress must be "none" or "deflate", got ${shownValue(o.compress)}`);
     return;
   }
   throw new NdpackError("ERR_INVALID_ARGUMENT", `compress applies to .ndpack (none, lz4) and .npz (none, deflate) output only, not to ${formatOut}`);

@@ -5,7 +5,7 @@
  * the others.
  */
 import { codecById, codecByName, type Codec } from "../codecs/registry.js";
-import { CorruptError, NdpackError } from "../errors.js";
+import { CorruptError, NdpackError, shownValue } from "../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
 import type { SegmentSource } from "../graph/encode.js";
 import { checksumError, FUSED_CODECS } from "../kernels/check.js";
@@ -51,16 +51,16 @@ const INVERSE: Record<number, Apply> = {
 
 /** Checks the encode options once, before anything is written. */
 export function validateSegmentOptions(o: SegmentEncodeOptions): void {
-  if (typeof o.compress !== "string") throw new NdpackError("ERR_INVALID_ARGUMENT", `compress must be "none" or a codec name, got ${String(o.compress)}`);
+  if (typeof o.compress !== "string") throw new NdpackError("ERR_INVALID_ARGUMENT", `compress must be "none" or a codec name, got ${shownValue(o.compress)}`);
   if (o.compress !== "none") codecByName(o.compress);
-  if (!Array.isArray(o.filters)) throw new NdpackError("ERR_INVALID_ARGUMENT", `filters must be an array such as ["shuffle"], got ${JSON.stringify(o.filters)}`);
-  if (typeof o.checksum !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `checksum must be true or false, got ${String(o.checksum)}`);
+  if (!Array.isArray(o.filters)) throw new NdpackError("ERR_INVALID_ARGUMENT", `filters must be an array such as ["shuffle"], got ${shownValue(o.filters)}`);
+  if (typeof o.checksum !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `checksum must be true or false, got ${shownValue(o.checksum)}`);
   for (const f of o.filters) {
-    if (!Object.hasOwn(FILTER_IDS, f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown filter ${JSON.stringify(f)}; known: ${Object.keys(FILTER_IDS).join(", ")}`);
+    if (!Object.hasOwn(FILTER_IDS, f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown filter ${shownValue(f)}; known: ${Object.keys(FILTER_IDS).join(", ")}`);
   }
   if (o.filters.length > 4) throw new NdpackError("ERR_INVALID_ARGUMENT", `at most 4 filters, got ${o.filters.length}`);
   if (!Number.isInteger(o.chunkBytes) || o.chunkBytes < 64 || o.chunkBytes > MAX_CHUNK_BYTES) {
-    throw new NdpackError("ERR_INVALID_ARGUMENT", `chunkBytes must be an integer from 64 to ${MAX_CHUNK_BYTES}, got ${o.chunkBytes}`);
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `chunkBytes must be an integer from 64 to ${MAX_CHUNK_BYTES}, got ${shownValue(o.chunkBytes)}`);
   }
 }
 

@@ -71,5 +71,9 @@ describe("interop and file-level options are checked like encode's and decode's"
     await expect(api.readGlove(w2v, "x" as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "readGlove: options must be an object, got string" });
     await expect(api.convert(123 as never, "x.npz")).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "a file path must be a non-empty string, got number" });
     await expect(api.convert(npy, "" as never)).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: 'a file path must be a non-empty string, got ""' });
+    for (const filters of [null, 5]) {
+      await expect(api.convert(npy, join(dir, "c.npy"), { filters: filters as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "filters applies to .ndpack output only, not to npy" });
+    }
+    await expect(api.convert(npy, join(dir, "c.npy"), { formatIn: 10n as never })).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: "formatIn: unknown format 10n; known: ndpack, npy, npz, safetensors, word2vec, word2vec-text, glove" });
   });
 });
