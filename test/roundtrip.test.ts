@@ -3,7 +3,7 @@ import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, writeSyn
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, verify, type FilterName } from "../src/index.js";
-import { randomBytes, tempDir } from "./helpers.js";
+import { backendNames, randomBytes, tempDir } from "./helpers.js";
 import { mapRange, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
 
 const dir = tempDir();
@@ -219,7 +219,7 @@ describe("dump/load", () => {
     const a = new Float32Array(1 << 20).map((_, i) => Math.sin(i));
     const b = a.map(Math.cos);
     const other = encode({ c: a.map((x) => x * 3) }, { compress: "lz4", filters: ["bitshuffle"] });
-    for (const backend of ["wasm", "js"] as const) {
+    for (const backend of backendNames) {
       const o = { compress: "lz4", filters: ["shuffle"] as FilterName[], backend };
       const paths = [join(dir, "p1.ndpack"), join(dir, "p2.ndpack")];
       const ticker = setInterval(() => decode(other), 0);
