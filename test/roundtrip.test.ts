@@ -234,6 +234,27 @@ describe("dump/load", () => {
     }
   });
 
+  it("an async dump survives the wasm memory growing while it awaits a write", async () => {
+    // Another call with a larger chunk grows the kernels' memory, which detaches the views the
+    // dump's pieces are; their lengths then read 0.
+    const x = new Float32Array(1 << 20).map((_, i) => Math.sin(i / 100));
+    const path = join(dir, "grow.ndpack");
+    let chunkBytes = 1 << 20;
+    const grower = setInterval(() => {
+      if (chunkBytes > 16 << 20) return;
+      encode(new Uint8Array(chunkBytes), { compress: "lz4", chunkBytes });
+      chunkBytes *= 2;
+    }, 0);
+    let info;
+    try {
+      info = await dump(x, path, { compress: "lz4", filters: ["shuffle"] });
+    } finally {
+      clearInterval(grower);
+    }
+    expect(info.bytes).toBe(readFileSync(path).length);
+    expect(loadSync(path)).toEqual(x);
+  });
+
   it("an empty array out of line needs no read: loadInfo counts it as mapped, with no fallback reason", async () => {
     const path = join(dir, "empty-seg.ndpack");
     dumpSync({ a: new Float32Array(1000).fill(2), b: new Float32Array(0), c: new Uint8Array(5) }, path, { segmentThresholdBytes: 0 });

@@ -68,8 +68,11 @@ export function* writeContainer(
     const seg = encodeSegment(source, options);
     seg.descriptor.offset = pos;
     for (const piece of seg.pieces) {
+      // Counted before the yield: a consumer that awaits may see the kernels' memory grow,
+      // which detaches this view (its length then reads 0).
+      const n = piece.length;
       yield piece;
-      pos += piece.length;
+      pos += n;
     }
     info.segments.push(seg.descriptor);
     doneBytes += source.byteLength;
