@@ -4,8 +4,11 @@
 //
 // Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1
 // but skipping ahead sooner after misses (below).
-// - The table has 2^LZ4_HASH_LOG u32 entries; the hash of position p is
-//   (u32 LE at p) * 2654435761 >>> (32 - LZ4_HASH_LOG). An entry holds `base + p`; entries
+// - The table has 2^LZ4_HASH_LOG u32 entries; the hash of position p covers 5 bytes:
+//   ((u32 LE at p) * 2654435761 ^ (byte p + 4) * 2246822519) >>> (32 - LZ4_HASH_LOG), products
+//   mod 2^32. (The reference hashes 5 bytes on 64-bit machines too. On shuffled or bitshuffled
+//   floats a slot then keeps the last position whose 5 bytes agree, so matches run longer:
+//   fewer, longer sequences, which decode faster.) An entry holds `base + p`; entries
 //   below the current `base` belong to earlier calls and count as empty, so the table is
 //   never cleared between calls and the output depends on the input only.
 // - Search from p = 0 (position 0 is only entered in the table): at each position look up the
@@ -20,7 +23,7 @@
 //   inputs under 13 bytes are all literals. After a match, position `end - 2` enters the table.
 // Decompressor: strictly bounds-checked; never reads past src or writes past dst, rejects
 // offsets 0 and offsets before the output start, and returns the exact bytes written.
-import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT } from "./status";
+import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT, ERR_TYPESIZE } from "./status";
 import { xxh32Digest, xxh32Lanes, xxh32Resume, xxh32Round, xxh32Stripes } from "./xxhash32";
 
 /**
@@ -41,6 +44,13 @@ const MAX_INPUT: usize = 0x7e000000;
 
 let tableBase: u32 = 1;
 let checksum: u32 = 0;
+// The running xxHash32 of the functions that compute one: lanes after the stripes before
+// `hashFrom`, and the end of the stripes the decompressor may hash (its whole input's).
+let hashLanes: v128 = i32x4.splat(0);
+let hashFrom: usize = 0;
+let hashEnd: usize = 0;
+/** Stored lengths of the streams of lz4SplitCompress, until they are written after the streams. */
+const SPLIT_LENGTHS: usize = memory.data(16 * 4, 16);
 
 /** The xxHash32 computed by the last successful lz4CompressChecksum or lz4DecompressChecksum. */
 export function lz4Checksum(): u32 {
@@ -49,7 +59,7 @@ export function lz4Checksum(): u32 {
 
 // @ts-ignore: decorator
 @inline function hashAt(p: usize): usize {
-  return <usize>((load<u32>(p) * 2654435761) >> (32 - LZ4_HASH_LOG));
+  return <usize>(((load<u32>(p) * 2654435761) ^ (<u32>load<u8>(p + 4) * 2246822519)) >> (32 - LZ4_HASH_LOG));
 }
 
 /** Bytes the length extension of `n` (>= 15 in the token) takes: (n - 15) / 255 + 1. */
@@ -108,7 +118,11 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize): i32
  * 16-byte stripe of the output already written is hashed per sequence emitted.
  */
 export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize): i32 {
-  return compress(src, len, dst, cap, true);
+  hashFrom = dst;
+  hashLanes = xxh32Lanes(0);
+  const n = compress(src, len, dst, cap, true);
+  if (n >= 0) finishHash(dst, <usize>n);
+  return n;
 }
 
 // @ts-ignore: decorator
@@ -124,8 +138,8 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
   const oend = dst + cap;
   let op = dst;
   let anchor = src;
-  let hp = dst; // next stripe of the output to hash
-  let lanes = xxh32Lanes(0);
+  let hp = hashFrom; // next stripe of the output to hash
+  let lanes = hashLanes;
   if (len >= MF_LIMIT + 1) {
     const ilimit = iend - MF_LIMIT; // last position a match may start at
     const matchlimit = iend - LAST_LITERALS;
@@ -209,12 +223,19 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
   copyForward(op, anchor, litLen);
   op += litLen;
   if (hashed) {
-    const n = op - dst;
-    xxh32Resume(lanes, n >= 16);
-    xxh32Stripes(hp, n - (hp - dst));
-    checksum = xxh32Digest(dst + (n & ~<usize>15), n & 15, <u32>n);
+    hashFrom = hp;
+    hashLanes = lanes;
   }
   return <i32>(op - dst);
+}
+
+/** Sets `checksum` to the xxHash32 of the `n` bytes at `start`, whose stripes before `hashFrom` are in `hashLanes`. */
+// @ts-ignore: decorator
+@inline function finishHash(start: usize, n: usize): void {
+  const stripes = start + (n & ~<usize>15);
+  xxh32Resume(hashLanes, n >= 16);
+  xxh32Stripes(hashFrom, stripes - hashFrom);
+  checksum = xxh32Digest(stripes, n & 15, <u32>n);
 }
 
 /**
@@ -236,7 +257,12 @@ export function lz4Decompress(src: usize, srcLen: usize, dst: usize, cap: usize)
  * when the sequences run out are hashed after.
  */
 export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap: usize): i32 {
-  return decompress(src, srcLen, dst, cap, true);
+  hashFrom = src;
+  hashEnd = src + (srcLen & ~<usize>15);
+  hashLanes = xxh32Lanes(0);
+  const n = decompress(src, srcLen, dst, cap, true);
+  if (n >= 0) finishHash(src, srcLen);
+  return n;
 }
 
 
@@ -247,9 +273,9 @@ export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap
   const oend = dst + cap;
   let ip = src;
   let op = dst;
-  let hp = src; // next stripe to hash
-  const hend = src + (srcLen & ~<usize>15);
-  let lanes = xxh32Lanes(0);
+  let hp = hashFrom; // next stripe to hash
+  const hend = hashEnd;
+  let lanes = hashLanes;
   while (true) {
     if (hashed && hp < hend) {
       lanes = xxh32Round(lanes, hp);
@@ -328,9 +354,85 @@ export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap
     op += ml;
   }
   if (hashed) {
-    xxh32Resume(lanes, srcLen >= 16);
-    xxh32Stripes(hp, hend - hp);
-    checksum = xxh32Digest(hend, srcLen & 15, <u32>srcLen);
+    hashFrom = hp;
+    hashLanes = lanes;
   }
   return <i32>(op - dst);
+}
+
+/**
+ * Stores `len` filtered bytes at `src` in the lz4-split layout (docs/FORMAT.md, "Codecs";
+ * the TypeScript twin is src/kernels/split.ts): `typesize` streams of s = len / typesize bytes,
+ * each an LZ4 block when that is smaller than s, else the stream as it is; then the streams'
+ * stored lengths (u32 LE each); then the last len - typesize * s bytes. Writes at most `cap`
+ * bytes and computes the xxHash32 of what it writes, which lz4Checksum() then returns; the
+ * hash runs inside the compressor as in lz4CompressChecksum.
+ * Returns the stored length, ERR_OUTPUT when it does not fit in `cap`, ERR_TYPESIZE for a
+ * typesize outside 2..16, ERR_LENGTH when `len` is over 0x7E000000.
+ */
+export function lz4SplitCompress(src: usize, len: usize, typesize: usize, dst: usize, cap: usize): i32 {
+  if (typesize < 2 || typesize > 16) return ERR_TYPESIZE;
+  if (len > MAX_INPUT) return ERR_LENGTH;
+  const s = len / typesize;
+  const tail = len - typesize * s;
+  const end = dst + cap;
+  hashFrom = dst;
+  hashLanes = xxh32Lanes(0);
+  let op = dst;
+  for (let j: usize = 0; j < typesize; j++) {
+    const from = hashFrom;
+    const lanes = hashLanes;
+    const room = end - op;
+    // Only a strictly smaller block is kept.
+    let l: i32 = s > 0 ? compress(src + j * s, s, op, s - 1 < room ? s - 1 : room, true) : ERR_OUTPUT;
+    if (l < 0) {
+      if (s > room) return ERR_OUTPUT;
+      hashFrom = from; // the failed block's bytes are overwritten
+      hashLanes = lanes;
+      memory.copy(op, src + j * s, s);
+      l = <i32>s;
+    }
+    store<u32>(SPLIT_LENGTHS + (j << 2), <u32>l);
+    op += <usize>l;
+  }
+  if ((typesize << 2) + tail > end - op) return ERR_OUTPUT;
+  memory.copy(op, SPLIT_LENGTHS, typesize << 2);
+  op += typesize << 2;
+  memory.copy(op, src + typesize * s, tail);
+  op += tail;
+  finishHash(dst, op - dst);
+  return <i32>(op - dst);
+}
+
+/**
+ * Reverses lz4SplitCompress: decodes the `srcLen` stored bytes at `src` into exactly `len`
+ * bytes at `dst`, and computes the xxHash32 of the stored bytes (lz4Checksum(), after a
+ * successful call), hashed inside the decompressor as in lz4DecompressChecksum.
+ * Returns `len`, ERR_CORRUPT when a stored length is over its stream or the lengths do not add
+ * up to the bytes before the table, or a block does not decode to exactly its stream;
+ * ERR_TYPESIZE for a typesize outside 2..16; ERR_LENGTH for lengths over 2^31 - 1. Never reads
+ * outside [src, src + srcLen) nor writes outside [dst, dst + len).
+ */
+export function lz4SplitDecompress(src: usize, srcLen: usize, typesize: usize, dst: usize, len: usize): i32 {
+  if (typesize < 2 || typesize > 16) return ERR_TYPESIZE;
+  if (srcLen > <usize>i32.MAX_VALUE || len > <usize>i32.MAX_VALUE) return ERR_LENGTH;
+  const s = len / typesize;
+  const tail = len - typesize * s;
+  if (srcLen < (typesize << 2) + tail) return ERR_CORRUPT;
+  const table = src + srcLen - tail - (typesize << 2);
+  hashFrom = src;
+  hashEnd = src + (srcLen & ~<usize>15);
+  hashLanes = xxh32Lanes(0);
+  let ip = src;
+  for (let j: usize = 0; j < typesize; j++) {
+    const l = <usize>load<u32>(table + (j << 2));
+    if (l > s || l > table - ip) return ERR_CORRUPT;
+    if (l == s) memory.copy(dst + j * s, ip, s);
+    else if (<usize>decompress(ip, l, dst + j * s, s, true) != s) return ERR_CORRUPT;
+    ip += l;
+  }
+  if (ip != table) return ERR_CORRUPT;
+  memory.copy(dst + typesize * s, table + (typesize << 2), tail);
+  finishHash(src, srcLen);
+  return <i32>len;
 }

@@ -25,13 +25,16 @@ export const CHUNK_ENTRY_BYTES = 16;
 /** §Segment index: the most filters one segment may list. */
 export const MAX_FILTERS = 4;
 
-/** §Segment index: codec ids. */
-export const CODEC_IDS = { none: 0, lz4: 1 } as const;
+/**
+ * §Segment index: codec ids. "lz4-split" (§Codecs) is what a writer stores for `compress: "lz4"`
+ * when the last filter is a shuffle or bitshuffle and the typesize is 2 to 16.
+ */
+export const CODEC_IDS = { none: 0, lz4: 1, "lz4-split": 2 } as const;
 /**
  * §Segment index: the most raw bytes one stored byte of each codec can decode to. LZ4 encodes a
  * match length in runs of 255-valued bytes, so a block expands at most about 255-fold.
  */
-export const CODEC_MAX_EXPANSION: Readonly<Record<number, number>> = { [CODEC_IDS.lz4]: 256 };
+export const CODEC_MAX_EXPANSION: Readonly<Record<number, number>> = { [CODEC_IDS.lz4]: 256, [CODEC_IDS["lz4-split"]]: 256 };
 /** §Segment index: the largest chunk size a reader accepts, in bytes (64 MiB). */
 export const MAX_CHUNK_BYTES = 64 * 1024 * 1024;
 /** §Segment index: filter ids. */

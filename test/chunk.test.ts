@@ -7,10 +7,12 @@ import { decode, encode } from "../src/index.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../src/format.js";
 import { jsKernels, type Kernels } from "../src/kernels/index.js";
 import { lz4CompressBound } from "../src/kernels/js/lz4.js";
+import { encodeSplit } from "../src/kernels/split.js";
 import { createWasmKernels } from "../src/kernels/wasm/index.js";
 import { backends, randomBytes, wasmKernels } from "./helpers/kernels.js";
 
 const { shuffle, bitshuffle, delta } = FILTER_IDS;
+const SPLIT = CODEC_IDS["lz4-split"];
 const FILTER_SETS: number[][] = [[], [shuffle], [bitshuffle], [delta], [delta, shuffle], [shuffle, bitshuffle], [delta, bitshuffle]];
 
 /** The unfused composition, one kernel call per step: what the pipeline did before the fused path. */
@@ -25,9 +27,11 @@ function unfused(k: Kernels, raw: Uint8Array, filters: number[], typesize: numbe
   }
   let stored = cur;
   let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
-  if (codec === CODEC_IDS.lz4) {
-    const out = new Uint8Array(lz4CompressBound(raw.length));
-    const n = k.lz4Compress(cur, out);
+  if (codec !== CODEC_IDS.none) {
+    const out = new Uint8Array(lz4CompressBound(raw.length) + 64);
+    // lz4-split: src/kernels/split.ts over this backend's single LZ4 kernel, against the wasm
+    // core's own lz4SplitCompress when k is the wasm kernels.
+    const n = codec === SPLIT ? encodeSplit(cur, out, typesize, (s, d) => k.lz4Compress(s, d)) : k.lz4Compress(cur, out);
     if (n > 0 && n < raw.length) {
       stored = out.subarray(0, n);
       flags = 0;
@@ -51,10 +55,11 @@ const LENGTHS = [0, 1, 3, 7, 12, 13, 17, 64, 1000, 4099, 65_537, 262_144, 300_00
 
 describe.each(backends)("fused chunk path (%s)", (_, k) => {
   it.each(FILTER_SETS.map((f) => [JSON.stringify(f), f] as const))("filters %s: equals the unfused composition at awkward lengths, and decodes back", (_n, filters) => {
-    for (const codec of [CODEC_IDS.none, CODEC_IDS.lz4]) {
+    for (const codec of [CODEC_IDS.none, CODEC_IDS.lz4, SPLIT]) {
       for (const length of LENGTHS) {
-        for (const typesize of [1, 2, 4, 8, 3, 12]) {
+        for (const typesize of [1, 2, 4, 8, 3, 12, 16]) {
           if (filters.includes(delta) && ![1, 2, 4, 8].includes(typesize)) continue;
+          if (codec === SPLIT && typesize < 2) continue;
           const raw = chunkOf(length, length + typesize);
           const want = unfused(jsKernels, raw, filters, typesize, codec);
           const got = k.encodeChunk(raw, filters, typesize, codec);
@@ -75,15 +80,16 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
 
   it("property: random chunks and filter chains give the js twin's bytes and round-trip", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.constantFrom(...FILTER_SETS), fc.constantFrom(1, 2, 4, 8), (length, seed, filters, typesize) => {
+      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.constantFrom(...FILTER_SETS), fc.constantFrom(1, 2, 4, 8), fc.boolean(), (length, seed, filters, typesize, split) => {
+        const codec = split && typesize >= 2 ? SPLIT : CODEC_IDS.lz4;
         const raw = chunkOf(length, seed);
-        const want = jsKernels.encodeChunk(raw, filters, typesize, CODEC_IDS.lz4);
+        const want = jsKernels.encodeChunk(raw, filters, typesize, codec);
         const wantStored = want.stored.slice();
-        const got = k.encodeChunk(raw, filters, typesize, CODEC_IDS.lz4);
+        const got = k.encodeChunk(raw, filters, typesize, codec);
         expect(Buffer.from(got.stored).equals(Buffer.from(wantStored))).toBe(true);
         expect([got.flags, got.checksum]).toEqual([want.flags, want.checksum]);
         const back = new Uint8Array(length);
-        k.decodeChunk(wantStored, back, filters, typesize, CODEC_IDS.lz4, want.flags, want.checksum);
+        k.decodeChunk(wantStored, back, filters, typesize, codec, want.flags, want.checksum);
         expect(Buffer.from(back).equals(Buffer.from(raw))).toBe(true);
       }),
       { numRuns: 200 },
@@ -97,6 +103,7 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
       [randomBytes(1 << 20, 10), [], CODEC_IDS.none],
       [chunkOf(300_001, 4), [shuffle], CODEC_IDS.lz4],
       [chunkOf(65_537, 5), [delta, bitshuffle], CODEC_IDS.lz4],
+      [chunkOf(300_001, 6), [shuffle], SPLIT],
     ];
     for (const [raw, filters, codec] of cases) {
       const { stored, flags, checksum } = k.encodeChunk(raw, filters, 4, codec);
@@ -115,7 +122,7 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
   });
 
   it("reports a changed byte as ERR_CHECKSUM, and a corrupt block without checksum as ERR_CORRUPT", () => {
-    const raw = chunkOf(20_000, 3);
+    const raw = new Uint8Array(new Float32Array(5_000).map((_, i) => Math.sin(i / 400)).buffer); // compresses
     const { stored, flags, checksum } = k.encodeChunk(raw, [shuffle], 4, CODEC_IDS.lz4);
     expect(flags).toBe(0);
     const bad = stored.slice();
@@ -130,9 +137,43 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
     expect(() => k.decodeChunk(raw.subarray(1), dst, [], 4, CODEC_IDS.lz4, CHUNK_FLAG_RAW, undefined)).toThrow(expect.objectContaining({ code: "ERR_CORRUPT" }));
   });
 
-  it("fuzz: mutated stored chunks decode or throw ERR_CORRUPT, nothing else", () => {
+  it("lz4-split: a changed byte is ERR_CHECKSUM; bad lengths, cuts and blocks without checksum are ERR_CORRUPT", () => {
+    const raw = new Uint8Array(new Float32Array(5_001).map((_, i) => Math.sin(i / 400)).buffer.slice(0, 20_003)); // a 3-byte tail
+    const { stored, flags, checksum } = k.encodeChunk(raw, [shuffle], 4, SPLIT);
+    expect(flags).toBe(0);
+    const s = Math.floor(raw.length / 4);
+    const table = stored.length - 3 - 16;
+    const lengths = [0, 1, 2, 3].map((j) => new DataView(stored.buffer, stored.byteOffset).getUint32(table + 4 * j, true));
+    expect(lengths.reduce((a, b) => a + b)).toBe(table);
+    expect(lengths.some((l) => l < s)).toBe(true); // at least one LZ4 block
+    const dst = new Uint8Array(raw.length);
+    k.decodeChunk(stored.slice(), dst, [shuffle], 4, SPLIT, 0, checksum);
+    expect(Buffer.from(dst).equals(Buffer.from(raw))).toBe(true);
+    const corrupt = expect.objectContaining({ code: "ERR_CORRUPT" });
+    const withLength = (j: number, v: number): Uint8Array => {
+      const bad = stored.slice();
+      new DataView(bad.buffer).setUint32(table + 4 * j, v, true);
+      return bad;
+    };
+    const changed = stored.slice();
+    changed[table >> 1]! ^= 0x40;
+    expect(() => k.decodeChunk(changed, dst, [shuffle], 4, SPLIT, 0, checksum)).toThrow(expect.objectContaining({ code: "ERR_CHECKSUM" }));
+    expect(() => k.decodeChunk(withLength(0, s + 1), dst, [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt); // over its stream
+    expect(() => k.decodeChunk(withLength(3, lengths[3]! + 1), dst, [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt); // runs into the table
+    expect(() => k.decodeChunk(withLength(3, lengths[3]! - 1), dst, [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt); // a hole, a cut block
+    expect(() => k.decodeChunk(withLength(0, 0xffffffff), dst, [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt);
+    for (const cut of [0, 3, 18, table, stored.length - 1]) {
+      expect(() => k.decodeChunk(stored.slice(0, cut), dst, [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt);
+    }
+    expect(() => k.decodeChunk(stored.slice(), dst.subarray(4), [shuffle], 4, SPLIT, 0, undefined)).toThrow(corrupt);
+  });
+
+  it.each([
+    ["lz4", CODEC_IDS.lz4],
+    ["lz4-split", SPLIT],
+  ])("fuzz (%s): mutated stored chunks decode or throw ERR_CORRUPT, nothing else", (_name, codec) => {
     const raw = chunkOf(8192, 11);
-    const { stored } = k.encodeChunk(raw, [delta, shuffle], 4, CODEC_IDS.lz4);
+    const { stored } = k.encodeChunk(raw, [delta, shuffle], 4, codec);
     const good = stored.slice();
     const dst = new Uint8Array(raw.length);
     fc.assert(
@@ -140,7 +181,7 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
         const bad = good.slice(0, Math.max(cut, good.length - 3));
         for (const [at, v] of edits) if (at < bad.length) bad[at] = v;
         try {
-          k.decodeChunk(bad, dst, [delta, shuffle], 4, CODEC_IDS.lz4, 0, undefined);
+          k.decodeChunk(bad, dst, [delta, shuffle], 4, codec, 0, undefined);
         } catch (e) {
           expect((e as { code?: string }).code).toBe("ERR_CORRUPT");
         }
@@ -156,6 +197,9 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
     expect(() => k.encodeChunk(raw, [9], 4, CODEC_IDS.lz4)).toThrow(invalid);
     expect(() => k.encodeChunk(raw, [delta], 3, CODEC_IDS.lz4)).toThrow(invalid);
     expect(() => k.encodeChunk(raw, [shuffle], 0, CODEC_IDS.lz4)).toThrow(invalid);
+    expect(() => k.encodeChunk(raw, [shuffle], 1, SPLIT)).toThrow(invalid);
+    expect(() => k.encodeChunk(raw, [shuffle], 17, SPLIT)).toThrow(invalid);
+    expect(() => k.decodeChunk(raw, new Uint8Array(64), [shuffle], 1, SPLIT, 0, undefined)).toThrow(invalid);
     expect(() => k.decodeChunk(raw, new Uint8Array(MAX_CHUNK_BYTES + 1), [], 1, CODEC_IDS.lz4, 0, undefined)).toThrow(invalid);
   });
 });

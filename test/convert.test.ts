@@ -95,7 +95,7 @@ describe(".npy <-> .ndpack: the graph is the NDArray", () => {
     expectSameArray(loadNpy(join(d, "t.npy")), new NDArray(data));
   });
 
-  it("--compress lz4 --filters shuffle writes an .ndpack that inspect reports as lz4 + shuffle", () => {
+  it("--compress lz4 --filters shuffle writes an .ndpack that inspect reports as lz4-split + shuffle", () => {
     const d = tmpDir();
     const arr = new NDArray(Float32Array.from({ length: 64 * 1024 }, (_, i) => Math.sin(i / 100)), [64, 1024]);
     saveNpy(join(d, "big.npy"), arr);
@@ -105,7 +105,7 @@ describe(".npy <-> .ndpack: the graph is the NDArray", () => {
     const report = JSON.parse(r.stdout);
     expect(report.root).toMatchObject({ path: "$", kind: "ndarray", dtype: "float32", shape: [64, 1024] });
     expect(report.segments).toHaveLength(1);
-    expect(report.segments[0]).toMatchObject({ codec: "lz4", filters: ["shuffle"], chunkBytes: 65536, chunks: 4, rawBytes: 262144 });
+    expect(report.segments[0]).toMatchObject({ codec: "lz4-split", filters: ["shuffle"], chunkBytes: 65536, chunks: 4, rawBytes: 262144 });
     expect(report.segments[0].storedBytes).toBeLessThan(262144);
     ndpackConvert(join(d, "big.ndpack"), join(d, "back.npy"));
     expect(readFileSync(join(d, "back.npy"))).toEqual(readFileSync(join(d, "big.npy")));
@@ -122,7 +122,7 @@ describe(".npy <-> .ndpack: the graph is the NDArray", () => {
     // is referred to twice but stored once (shared references are kept).
     expect(seen.at(-1)).toEqual([400_000, 400_000]);
     expect(seen.filter(([done, total]) => done === total)).toHaveLength(2);
-    expect(inspect(file).segments.map((s) => [s.codec, s.filters])).toEqual([["lz4", ["bitshuffle"]]]);
+    expect(inspect(file).segments.map((s) => [s.codec, s.filters])).toEqual([["lz4-split", ["bitshuffle"]]]);
     const back = loadSync(file) as { a: NDArray; b: NDArray };
     expect(back.b).toBe(back.a);
     expectSameArray(back.a, arr);

@@ -89,6 +89,15 @@ describe("malformed input gives a typed error", () => {
     expect(thrown(() => decode(badCodec)).message).toMatch(/unknown codec id 9/);
   });
 
+  it("rejects an lz4-split segment whose typesize is outside 2..16", () => {
+    const split = encode(new Float32Array(4096).map((_, i) => Math.sin(i / 30)), { compress: "lz4", filters: ["shuffle"] });
+    withIndexPatch(split, (v) => expect(v.getUint8(24)).toBe(2)); // written as codec 2
+    for (const typesize of [1, 17]) {
+      const bad = withIndexPatch(split, (v) => v.setUint8(25, typesize));
+      expect(thrown(() => decode(bad)).message).toMatch(new RegExp(`lz4-split needs typesize 2 to 16, not ${typesize}`));
+    }
+  });
+
   it("gives typed errors for files on disk: missing, empty, not ndpack", () => {
     expect(thrown(() => loadSync(join(dir, "missing.ndpack"))).code).toBe("ERR_IO");
     writeFileSync(join(dir, "empty.ndpack"), "");

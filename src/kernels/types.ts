@@ -70,7 +70,7 @@ export interface Kernels {
    * @param raw the chunk's raw bytes, at most MAX_CHUNK_BYTES (64 MiB)
    * @param filters filter ids (FILTER_IDS) in the order they apply
    * @param typesize element size in bytes for the filters, 1..255 (delta: 1, 2, 4, 8)
-   * @param codec CODEC_IDS.none or CODEC_IDS.lz4
+   * @param codec a CODEC_IDS value: none, lz4 or lz4-split (typesize 2 to 16; src/kernels/split.ts)
    * @returns the stored bytes (owned by the kernels, valid until the next call), flags, checksum
    * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for an unknown filter or codec, a bad
    *   typesize or a chunk over MAX_CHUNK_BYTES

@@ -16,6 +16,7 @@ import {
   SEGMENT_ALIGN,
   writeU64,
 } from "../format.js";
+import { SPLIT_MAX_TYPESIZE, SPLIT_MIN_TYPESIZE } from "../kernels/split.js";
 
 /** One chunk of a chunked segment. Chunks are stored back to back from the segment's offset. */
 export interface ChunkEntry {
@@ -126,6 +127,9 @@ export function readIndex(bytes: Uint8Array, count: number, base: number, dataSt
     if (!KNOWN_CODECS.has(d.codec)) fail(`unknown codec id ${d.codec}`);
     if (d.filters.includes(FILTER_IDS.delta) && ![1, 2, 4, 8].includes(d.typesize)) fail(`delta needs typesize 1, 2, 4 or 8, not ${d.typesize}`);
     if (d.typesize < 1) fail("typesize 0");
+    if (d.codec === CODEC_IDS["lz4-split"] && (d.typesize < SPLIT_MIN_TYPESIZE || d.typesize > SPLIT_MAX_TYPESIZE)) {
+      fail(`lz4-split needs typesize ${SPLIT_MIN_TYPESIZE} to ${SPLIT_MAX_TYPESIZE}, not ${d.typesize}`);
+    }
     if (d.offset % SEGMENT_ALIGN !== 0) fail(`offset ${d.offset} is not a multiple of ${SEGMENT_ALIGN}`);
     if (d.offset < prevEnd) fail(`offset ${d.offset} overlaps the previous segment or the header (ends at ${prevEnd})`);
     if (d.offset + d.storedBytes > dataEnd) fail(`[${d.offset}, +${d.storedBytes}) runs past the segment area, which ends at ${dataEnd}`);

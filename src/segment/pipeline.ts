@@ -9,6 +9,7 @@ import { CorruptError, NdpackError, shownValue } from "../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
 import type { SegmentSource } from "../graph/encode.js";
 import { checksumError, FUSED_CODECS } from "../kernels/check.js";
+import { SPLIT_MAX_TYPESIZE, SPLIT_MIN_TYPESIZE } from "../kernels/split.js";
 import type { Kernels } from "../kernels/types.js";
 import type { ChunkEntry, SegmentDescriptor } from "./descriptor.js";
 
@@ -79,18 +80,32 @@ export interface EncodedSegment {
 export function encodeSegment(src: SegmentSource, o: SegmentEncodeOptions): EncodedSegment {
   const typesize = Math.min(src.typesize, 255);
   const chunked = o.compress !== "none" || o.filters.length > 0 || o.checksum;
+  const filters = o.filters.map((f) => FILTER_IDS[f]);
   const descriptor: SegmentDescriptor = {
     offset: 0,
     storedBytes: 0,
     rawBytes: src.byteLength,
-    codec: o.compress === "none" ? CODEC_IDS.none : codecByName(o.compress).id,
+    codec: codecFor(o.compress, filters, typesize),
     typesize,
-    filters: o.filters.map((f) => FILTER_IDS[f]),
+    filters,
     chunkBytes: chunked ? Math.max(typesize, o.chunkBytes - (o.chunkBytes % typesize)) : 0,
     chunks: [],
   };
   const pieces = chunked ? chunkPieces(src, descriptor, o) : rawPieces(src, descriptor);
   return { descriptor, pieces };
+}
+
+/**
+ * The codec id a segment is stored with. `lz4` after a shuffle or bitshuffle of 2- to 16-byte
+ * elements is stored split into one LZ4 stream per byte of the element (docs/FORMAT.md,
+ * "Codecs"), as blosc does: on floats it is smaller and decodes faster.
+ */
+function codecFor(compress: string, filters: readonly number[], typesize: number): number {
+  if (compress === "none") return CODEC_IDS.none;
+  const id = codecByName(compress).id;
+  const last = filters[filters.length - 1];
+  const shuffled = last === FILTER_IDS.shuffle || last === FILTER_IDS.bitshuffle;
+  return id === CODEC_IDS.lz4 && shuffled && typesize >= SPLIT_MIN_TYPESIZE && typesize <= SPLIT_MAX_TYPESIZE ? CODEC_IDS["lz4-split"] : id;
 }
 
 function* rawPieces(src: SegmentSource, d: SegmentDescriptor): Generator<Uint8Array> {

@@ -42,4 +42,13 @@ export const VECTORS: Vector[] = [
     options: { compress: "lz4", chunkBytes: 8192 },
     decodeOnly: true,
   },
+  {
+    // lz4 after a shuffle of 4-byte elements: codec 2, lz4-split (docs/FORMAT.md, "Codecs").
+    // Chunks of 8192 and 1808 bytes; in each, the streams of the two low bytes of the floats
+    // do not shrink and are stored as they are, the two high ones as LZ4 blocks.
+    name: "lz4-split-chunks",
+    value: () => new Float32Array(2500).map((_, i) => Math.sin(i / 50) * 3),
+    options: { compress: "lz4", filters: ["shuffle"], chunkBytes: 8192 },
+    decodeOnly: true,
+  },
 ];

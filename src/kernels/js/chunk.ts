@@ -1,11 +1,12 @@
 /**
  * The fused chunk pipeline in TypeScript (the js side of `Kernels.encodeChunk` and
- * `decodeChunk`; the wasm side is in src/kernels/wasm/index.ts): filters, LZ4, xxHash32 over
+ * `decodeChunk`; the wasm side is in src/kernels/wasm/index.ts): filters, LZ4 (whole or split into streams, src/kernels/split.ts), xxHash32 over
  * scratch buffers that are kept and grown to the largest chunk seen, so a chunk allocates
  * nothing but views.
  */
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
 import { blockError, checkChunkArgs, checksumError } from "../check.js";
+import { decodeSplit, encodeSplit } from "../split.js";
 import type { EncodedChunk } from "../types.js";
 import { bitshuffle, bitunshuffle } from "./bitshuffle.js";
 import { deltaDecode, deltaEncode } from "./delta.js";
@@ -56,7 +57,7 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array): number {
  * @param raw the chunk's raw bytes
  * @param filters filter ids in order
  * @param typesize element size in bytes
- * @param codec CODEC_IDS.none or CODEC_IDS.lz4
+ * @param codec a CODEC_IDS value: none, lz4 or lz4-split
  * @returns stored bytes (a view of a module scratch buffer, valid until the next call, or `raw`), flags, checksum
  * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for bad ids or typesize
  * @example const { stored, flags, checksum } = encodeChunk(raw, [1], 4, 1)
@@ -73,10 +74,10 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
   }
   let stored = cur;
   let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
-  if (codec === CODEC_IDS.lz4) {
-    // Only a strictly smaller block is kept: the output holds len - 1 bytes.
-    const out = cur.buffer === scratchA.buffer ? scratchB : scratchA;
-    const n = len > 0 ? compressor.compress(cur, out.subarray(0, len - 1)) : -1;
+  if (codec !== CODEC_IDS.none) {
+    // Only a strictly smaller result is kept: the output holds len - 1 bytes.
+    const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
+    const n = len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, lz4Compress) : compressor.compress(cur, out);
     if (n >= 0) {
       stored = out.subarray(0, n);
       flags = 0;
@@ -94,7 +95,7 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
  * @param dst receives exactly `dst.length` raw bytes
  * @param filters filter ids in the order they were applied
  * @param typesize element size in bytes
- * @param codec CODEC_IDS.none or CODEC_IDS.lz4
+ * @param codec a CODEC_IDS value: none, lz4 or lz4-split
  * @param flags the chunk's flags
  * @param expectedChecksum checked when given
  * @throws {CorruptError} `ERR_CHECKSUM` or `ERR_CORRUPT`; {@link NdpackError} `ERR_INVALID_ARGUMENT`
@@ -122,7 +123,11 @@ export function decodeChunk(
   }
   reserve(len);
   let cur = stored;
-  if (codec === CODEC_IDS.lz4) {
+  if (codec === CODEC_IDS["lz4-split"]) {
+    const out = filters.length ? scratchA.subarray(0, len) : dst;
+    decodeSplit(stored, out, typesize, lz4Decompress);
+    cur = out;
+  } else if (codec === CODEC_IDS.lz4) {
     const out = filters.length ? scratchA.subarray(0, len) : dst;
     const n = lz4Decompress(stored, out);
     if (n !== len) throw blockError(n, len);

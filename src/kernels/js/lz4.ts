@@ -25,6 +25,12 @@ const MAX_DISTANCE = 65535;
 const SKIP_TRIGGER = 4; // as in assembly/lz4.ts
 const HASH_SHIFT = 32 - LZ4_HASH_LOG;
 const PRIME = 2654435761 | 0;
+const PRIME5 = 2246822519 | 0; // for the fifth byte (assembly/lz4.ts, hashAt)
+
+/** The compressor's hash of the 5 bytes at `p` (as `hashAt` in assembly/lz4.ts). */
+function hashAt(src: Uint8Array, words: DataView, p: number): number {
+  return (Math.imul(words.getInt32(p, true), PRIME) ^ Math.imul(src[p + 4]!, PRIME5)) >>> HASH_SHIFT;
+}
 
 /**
  * Worst-case LZ4 block size for `n` input bytes (all literals), in bytes.
@@ -71,14 +77,14 @@ export class Lz4Compressor {
     if (len >= MF_LIMIT + 1) {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
-      table[Math.imul(words.getInt32(0, true), PRIME) >>> HASH_SHIFT] = base;
+      table[hashAt(src, words, 0)] = base;
       let ip = 1;
       for (;;) {
         let misses = 1 << SKIP_TRIGGER;
         let ref = -1;
         while (ip <= ilimit) {
           const seq = words.getInt32(ip, true);
-          const h = Math.imul(seq, PRIME) >>> HASH_SHIFT;
+          const h = (Math.imul(seq, PRIME) ^ Math.imul(src[ip + 4]!, PRIME5)) >>> HASH_SHIFT;
           const entry = table[h]!;
           table[h] = base + ip;
           if (entry >= base) {
@@ -122,7 +128,7 @@ export class Lz4Compressor {
         anchor = ip;
         if (ip > ilimit) break;
         const q = ip - 2;
-        table[Math.imul(words.getInt32(q, true), PRIME) >>> HASH_SHIFT] = base + q;
+        table[hashAt(src, words, q)] = base + q;
       }
     }
     const litLen = len - anchor;

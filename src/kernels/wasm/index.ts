@@ -20,6 +20,7 @@ import { NdpackError } from "../../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
 import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES } from "../check.js";
 import { LZ4_ERR_CORRUPT, LZ4_ERR_LENGTH, lz4CompressBound } from "../js/lz4.js";
+import { splitError } from "../split.js";
 import type { EncodedChunk, Kernels } from "../types.js";
 import { WASM_BASE64 } from "./binary.js";
 
@@ -69,6 +70,8 @@ interface CoreExports {
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
   lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
   lz4Checksum(): number;
+  lz4SplitCompress(src: number, len: number, typesize: number, dst: number, cap: number): number;
+  lz4SplitDecompress(src: number, srcLen: number, typesize: number, dst: number, len: number): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
   float32ToBfloat16: ConvertExport;
@@ -276,6 +279,7 @@ class CoreKernels implements WasmKernels {
   encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number): EncodedChunk {
     checkChunkArgs("encodeChunk", raw.length, filters, typesize, codec);
     const len = raw.length;
+    const split = codec === CODEC_IDS["lz4-split"];
     const region = this.#reserve(len);
     const core = this.#core;
     const a = this.#base;
@@ -293,11 +297,11 @@ class CoreKernels implements WasmKernels {
     let at = cur;
     let storedBytes = len;
     let flags = filters.length ? 0 : CHUNK_FLAG_RAW;
-    if (codec === CODEC_IDS.lz4) {
+    if (codec !== CODEC_IDS.none) {
       const out = cur === b ? c : b;
-      // Only a strictly smaller block is kept: the output holds len - 1 bytes. The block's
-      // checksum is computed as it is written.
-      const n = len > 0 ? core.lz4CompressChecksum(cur, len, out, len - 1) : -1;
+      // Only a strictly smaller result is kept: the output holds len - 1 bytes. Its checksum
+      // is computed as it is written.
+      const n = len === 0 ? -1 : split ? core.lz4SplitCompress(cur, len, typesize, out, len - 1) : core.lz4CompressChecksum(cur, len, out, len - 1);
       if (n >= 0) {
         at = out;
         storedBytes = n;
@@ -307,7 +311,7 @@ class CoreKernels implements WasmKernels {
         flags = CHUNK_FLAG_RAW;
       }
     }
-    const checksum = (flags & CHUNK_FLAG_RAW) === 0 && codec === CODEC_IDS.lz4 ? core.lz4Checksum() >>> 0 : core.xxhash32(at, storedBytes, 0) >>> 0;
+    const checksum = (flags & CHUNK_FLAG_RAW) === 0 && codec !== CODEC_IDS.none ? core.lz4Checksum() >>> 0 : core.xxhash32(at, storedBytes, 0) >>> 0;
     const stored = flags & CHUNK_FLAG_RAW ? raw : this.#heap.subarray(at, at + storedBytes);
     return { stored, flags, checksum };
   }
@@ -334,7 +338,9 @@ class CoreKernels implements WasmKernels {
       dst.set(stored);
       return;
     }
-    if (codec === CODEC_IDS.lz4 ? stored.length > lz4CompressBound(len) : stored.length !== len) throw blockError(-5, len);
+    const split = codec === CODEC_IDS["lz4-split"];
+    const storedLimit = codec === CODEC_IDS.lz4 ? lz4CompressBound(len) : len;
+    if (codec === CODEC_IDS.none ? stored.length !== len : stored.length > storedLimit) throw blockError(-5, len);
     const region = this.#reserve(Math.max(len, stored.length));
     const core = this.#core;
     const a = this.#base;
@@ -346,13 +352,17 @@ class CoreKernels implements WasmKernels {
       if (sum !== expectedChecksum! >>> 0) throw checksumError(sum, expectedChecksum!);
     };
     let cur = a;
-    if (codec === CODEC_IDS.lz4) {
-      // The checksum rides along with the decompression; a block that fails to decode is
+    if (codec !== CODEC_IDS.none) {
+      // The checksum rides along with the decompression; a chunk that fails to decode is
       // checked on its own first, so a damaged chunk still reports ERR_CHECKSUM.
       const hashed = expectedChecksum !== undefined;
-      const n = hashed ? core.lz4DecompressChecksum(a, stored.length, b, len) : core.lz4Decompress(a, stored.length, b, len);
+      const n = split
+        ? core.lz4SplitDecompress(a, stored.length, typesize, b, len)
+        : hashed
+          ? core.lz4DecompressChecksum(a, stored.length, b, len)
+          : core.lz4Decompress(a, stored.length, b, len);
       if (hashed) verify(n >= 0 ? core.lz4Checksum() >>> 0 : core.xxhash32(a, stored.length, 0) >>> 0);
-      if (n !== len) throw blockError(n, len);
+      if (n !== len) throw split && n < 0 ? splitError("it is malformed", n) : blockError(n, len);
       cur = b;
     } else if (expectedChecksum !== undefined) verify(core.xxhash32(a, stored.length, 0) >>> 0);
     for (let f = filters.length - 1; f >= 0; f--) {
