@@ -32,7 +32,7 @@ export interface EncodeOptions extends GraphEncodeOptions {
   compress?: "none" | "lz4" | (string & {});
   /** Filters applied to each chunk before the codec, in order. Default none. */
   filters?: FilterName[];
-  /** Raw bytes per chunk. Default 262144 (256 KiB). */
+  /** Raw bytes per chunk. Default 524288 (512 KiB). */
   chunkBytes?: number;
   /**
    * Checksum uncompressed segments as well (compressed chunks always are). Default false:

@@ -46,7 +46,7 @@ export function addConvert(program: Command): Command {
     .argument("<out>", "file to write (replaced if it exists)")
     .option("--compress <codec>", ".ndpack output: none or lz4; .npz output: none or deflate")
     .option("--filters <list>", ".ndpack output: comma-separated filters before the codec (shuffle, bitshuffle, delta)", parseList)
-    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk (default 262144)", parseCount)
+    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk (default 524288)", parseCount)
     .addOption(new Option("--format-in <format>", "format of <in>, instead of its extension's").choices(CONVERT_FORMATS))
     .addOption(new Option("--format-out <format>", "format of <out>, instead of its extension's").choices(CONVERT_FORMATS))
     .addHelpText("after", HELP)

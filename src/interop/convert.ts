@@ -62,7 +62,7 @@ export interface ConvertOptions {
   compress?: string;
   /** `.ndpack` output only: filters applied to each chunk before the codec. */
   filters?: FilterName[];
-  /** `.ndpack` output only: raw bytes per chunk (default 262144). */
+  /** `.ndpack` output only: raw bytes per chunk (default 524288). */
   chunkBytes?: number;
   /**
    * Called with bytes of array data done and in all while an `.ndpack` input is loaded and

@@ -28,8 +28,12 @@ export interface SegmentEncodeOptions {
   kernels: Kernels;
 }
 
-/** Default raw chunk size in bytes (see bench/RESULTS.md for how it was chosen). */
-export const DEFAULT_CHUNK_BYTES = 256 * 1024;
+/**
+ * Default raw chunk size in bytes: 512 KiB, blosc's block for 4-byte elements at clevel 5
+ * (128 KiB per split stream). Against 256 KiB it compresses GloVe + bitshuffle to 85.66 %
+ * instead of 85.71 % (blosc: 85.70 %), and encodes and decodes as fast or faster (bench/RESULTS.md).
+ */
+export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 /** Largest piece one write or one Uint8Array handles, in bytes. */
 export const WINDOW_BYTES = 1024 * 1024 * 1024;
 
