@@ -53,7 +53,7 @@ export interface Kernels {
    * @returns the block length in bytes, or a negative status: -4 when the block does not fit in
    *   `dst.length` bytes, -3 when `src` is over 0x7E000000 bytes. Never throws.
    */
-  lz4Compress(src: Uint8Array, dst: Uint8Array): number;
+  lz4Compress(src: Uint8Array, dst: Uint8Array, wide?: boolean): number;
   /**
    * Decompresses one LZ4 block into `dst`, strictly bounds-checked (never reads past `src` nor
    * writes past `dst`; rejects offsets before the output start).

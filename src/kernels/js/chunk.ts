@@ -48,8 +48,8 @@ function reserve(bytes: number): void {
  * @returns block length in bytes, or a negative status; never throws
  * @example const n = lz4Compress(src, out)
  */
-export function lz4Compress(src: Uint8Array, dst: Uint8Array): number {
-  return compressor.compress(src, dst);
+export function lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false): number {
+  return compressor.compress(src, dst, wide);
 }
 
 /**
@@ -77,7 +77,9 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
   if (codec !== CODEC_IDS.none) {
     // Only a strictly smaller result is kept: the output holds len - 1 bytes.
     const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
-    const n = len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, lz4Compress) : compressor.compress(cur, out);
+    const wide = filters[filters.length - 1] === FILTER_IDS.bitshuffle; // assembly/lz4.ts: where 5-byte hashing pays
+    const n =
+      len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, wide)) : compressor.compress(cur, out, wide);
     if (n >= 0) {
       stored = out.subarray(0, n);
       flags = 0;

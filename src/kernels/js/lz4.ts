@@ -27,9 +27,12 @@ const HASH_SHIFT = 32 - LZ4_HASH_LOG;
 const PRIME = 2654435761 | 0;
 const PRIME5 = 2246822519 | 0; // for the fifth byte (assembly/lz4.ts, hashAt)
 
-/** The compressor's hash of the 5 bytes at `p` (as `hashAt` in assembly/lz4.ts). */
-function hashAt(src: Uint8Array, words: DataView, p: number): number {
-  return (Math.imul(words.getInt32(p, true), PRIME) ^ Math.imul(src[p + 4]!, PRIME5)) >>> HASH_SHIFT;
+/**
+ * The compressor's hash of the bytes at `p` (as `hashAt` in assembly/lz4.ts): 4 bytes, or 5
+ * when `mix` is PRIME5 (`wide`); with `mix` 0 the fifth byte drops out.
+ */
+function hashAt(src: Uint8Array, words: DataView, p: number, mix: number): number {
+  return (Math.imul(words.getInt32(p, true), PRIME) ^ Math.imul(src[p + 4]!, mix)) >>> HASH_SHIFT;
 }
 
 /**
@@ -55,13 +58,15 @@ export class Lz4Compressor {
    * Compresses `src` into one LZ4 block at the start of `dst`.
    * @param src input bytes (at most {@link LZ4_MAX_INPUT_BYTES})
    * @param dst output; at most `dst.length` bytes are written; must not overlap `src`
+   * @param wide hash 5 bytes per position instead of 4 (assembly/lz4.ts says when it pays)
    * @returns the block's length in bytes, or {@link LZ4_ERR_OUTPUT} when it does not fit in
    *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"), or
    *   {@link LZ4_ERR_LENGTH}; never throws
    * @example const n = new Lz4Compressor().compress(chunk, out); if (n > 0) write(out.subarray(0, n))
    */
-  compress(src: Uint8Array, dst: Uint8Array): number {
+  compress(src: Uint8Array, dst: Uint8Array, wide = false): number {
     const len = src.length;
+    const mix = wide ? PRIME5 : 0;
     if (len > LZ4_MAX_INPUT_BYTES) return LZ4_ERR_LENGTH;
     const table = this.#table;
     if (this.#base + len + 1 > 0xffffffff) {
@@ -77,14 +82,14 @@ export class Lz4Compressor {
     if (len >= MF_LIMIT + 1) {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
-      table[hashAt(src, words, 0)] = base;
+      table[hashAt(src, words, 0, mix)] = base;
       let ip = 1;
       for (;;) {
         let misses = 1 << SKIP_TRIGGER;
         let ref = -1;
         while (ip <= ilimit) {
           const seq = words.getInt32(ip, true);
-          const h = (Math.imul(seq, PRIME) ^ Math.imul(src[ip + 4]!, PRIME5)) >>> HASH_SHIFT;
+          const h = (Math.imul(seq, PRIME) ^ Math.imul(src[ip + 4]!, mix)) >>> HASH_SHIFT;
           const entry = table[h]!;
           table[h] = base + ip;
           if (entry >= base) {
@@ -128,7 +133,7 @@ export class Lz4Compressor {
         anchor = ip;
         if (ip > ilimit) break;
         const q = ip - 2;
-        table[hashAt(src, words, q)] = base + q;
+        table[hashAt(src, words, q, mix)] = base + q;
       }
     }
     const litLen = len - anchor;
