@@ -1,8 +1,8 @@
 /**
  * The fused chunk pipeline in TypeScript (the js side of `Kernels.encodeChunk` and
- * `decodeChunk`; the wasm side is in src/kernels/wasm/index.ts): filters, LZ4 (whole or split into streams, src/kernels/split.ts), xxHash32 over
- * scratch buffers that are kept and grown to the largest chunk seen, so a chunk allocates
- * nothing but views.
+ * `decodeChunk`; the wasm side is in src/kernels/wasm/index.ts): filters, LZ4 (one block, or
+ * one per byte stream: src/kernels/split.ts), xxHash32 over scratch buffers that are kept and
+ * grown to the largest chunk seen, so a chunk allocates nothing but views.
  */
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
 import { blockError, checkChunkArgs, checksumError } from "../check.js";
