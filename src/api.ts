@@ -17,6 +17,7 @@ import {
   type Progress,
 } from "./segment/container.js";
 import {
+  chunkCount,
   decodeChunks,
   DEFAULT_CHUNK_BYTES,
   validateSegmentOptions,
@@ -105,8 +106,7 @@ export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array 
   // Stored bytes never exceed raw bytes (a chunk that does not shrink is stored raw), so this bound holds.
   let bound = 64 + graph.manifest.length + 64;
   for (const s of graph.segments) {
-    const chunks = seg.compress === "none" && !seg.filters.length && !seg.checksum ? 0 : Math.ceil(s.byteLength / seg.chunkBytes);
-    bound += s.byteLength + 64 + 64 + chunks * 16;
+    bound += s.byteLength + 64 + 64 + chunkCount(s, seg) * 16;
   }
   if (bound > 2 ** 32) throw new NdpackError("ERR_LIMIT", `encoded value would take up to ${bound} bytes; a Uint8Array holds at most 2^32: use dump() to write a file`);
   const out = new Uint8Array(bound);

@@ -80,10 +80,25 @@ export interface EncodedSegment {
   pieces: Generator<Uint8Array>;
 }
 
+/**
+ * How many chunks a segment of `src`'s size and element size is cut into with these options
+ * (0: stored unchunked). The chunk size is `chunkBytes` rounded down to whole elements.
+ */
+export function chunkCount(src: Pick<SegmentSource, "byteLength" | "typesize">, o: Omit<SegmentEncodeOptions, "kernels">): number {
+  const chunkBytes = chunkBytesFor(Math.min(src.typesize, 255), o);
+  return chunkBytes === 0 ? 0 : Math.ceil(src.byteLength / chunkBytes);
+}
+
+/** The chunk size a segment of elements of `typesize` bytes gets, or 0 when it is stored unchunked. */
+function chunkBytesFor(typesize: number, o: Omit<SegmentEncodeOptions, "kernels">): number {
+  const chunked = o.compress !== "none" || o.filters.length > 0 || o.checksum;
+  return chunked ? Math.max(typesize, o.chunkBytes - (o.chunkBytes % typesize)) : 0;
+}
+
 /** Encodes one segment's bytes per the options. */
 export function encodeSegment(src: SegmentSource, o: SegmentEncodeOptions): EncodedSegment {
   const typesize = Math.min(src.typesize, 255);
-  const chunked = o.compress !== "none" || o.filters.length > 0 || o.checksum;
+  const chunkBytes = chunkBytesFor(typesize, o);
   const filters = o.filters.map((f) => FILTER_IDS[f]);
   const descriptor: SegmentDescriptor = {
     offset: 0,
@@ -92,10 +107,10 @@ export function encodeSegment(src: SegmentSource, o: SegmentEncodeOptions): Enco
     codec: codecFor(o.compress, filters, typesize),
     typesize,
     filters,
-    chunkBytes: chunked ? Math.max(typesize, o.chunkBytes - (o.chunkBytes % typesize)) : 0,
+    chunkBytes,
     chunks: [],
   };
-  const pieces = chunked ? chunkPieces(src, descriptor, o) : rawPieces(src, descriptor);
+  const pieces = chunkBytes > 0 ? chunkPieces(src, descriptor, o) : rawPieces(src, descriptor);
   return { descriptor, pieces };
 }
 
