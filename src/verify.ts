@@ -57,7 +57,7 @@ export interface VerifyReport {
   manifestProblem?: string;
   /** Every segment, in file order. */
   segments: SegmentCheck[];
-  /** Raw bytes whose checksums were verified. */
+  /** Raw bytes of the chunks whose checksums matched (bad chunks are not counted). */
   verifiedBytes: number;
   /** Raw bytes stored without checksums. */
   uncheckedBytes: number;
@@ -96,7 +96,9 @@ export function verify(path: string, options: VerifyOptions = {}): VerifyReport 
       doneBytes += bytes;
       options.onProgress?.({ doneBytes, totalBytes, path });
     };
-    const scratch = new Uint8Array(c.segments.reduce((n, d) => Math.max(n, d.chunkBytes), 0));
+    // Sized by the largest chunk present, which the index bounds by the file's size (a small
+    // file declaring 64 MiB chunks holds no chunk that large).
+    const scratch = new Uint8Array(c.segments.reduce((n, d) => Math.max(n, Math.min(d.chunkBytes, d.rawBytes)), 0));
     const report: VerifyReport = { file: path, ok: true, segments: [], verifiedBytes: 0, uncheckedBytes: 0 };
     c.segments.forEach((d, i) => {
       const check: SegmentCheck = {
@@ -108,9 +110,8 @@ export function verify(path: string, options: VerifyOptions = {}): VerifyReport 
         failures: [],
       };
       if (d.chunkBytes) {
-        checkChunks(d, i, src, scratch, kernels, check.failures, (bytes) => progress(bytes, segmentPaths[i]));
+        report.verifiedBytes += checkChunks(d, i, src, scratch, kernels, check.failures, (bytes) => progress(bytes, segmentPaths[i]));
         if (check.failures.length) check.status = "bad";
-        report.verifiedBytes += d.rawBytes;
       } else {
         report.uncheckedBytes += d.rawBytes;
         progress(d.rawBytes, segmentPaths[i]);
@@ -123,7 +124,10 @@ export function verify(path: string, options: VerifyOptions = {}): VerifyReport 
   });
 }
 
-/** Decodes each chunk of `d` on its own into `scratch`, recording failures instead of stopping. */
+/**
+ * Decodes each chunk of `d` on its own into `scratch`, recording failures instead of stopping.
+ * @returns the raw bytes of the chunks that passed
+ */
 function checkChunks(
   d: SegmentDescriptor,
   segment: number,
@@ -132,8 +136,9 @@ function checkChunks(
   kernels: Kernels,
   failures: ChunkFailure[],
   onChunk: (rawBytes: number) => void,
-): void {
+): number {
   let at = d.offset;
+  let passed = 0;
   d.chunks.forEach((entry, c) => {
     const rawBytes = Math.min(d.chunkBytes, d.rawBytes - c * d.chunkBytes);
     // A one-chunk view of the segment, so decodeChunks checks and decodes this chunk alone.
@@ -141,6 +146,7 @@ function checkChunks(
     const start = at;
     try {
       decodeChunks(one, (rel, length, into) => src.read(start + rel, length, into), scratch, kernels, true, segment);
+      passed += rawBytes;
     } catch (e) {
       if (!isNdpackError(e)) throw e;
       failures.push({ chunk: c, code: e.code, message: e.message.replace(/^segment \d+ chunk \d+: /, "") });
@@ -148,4 +154,5 @@ function checkChunks(
     at += entry.storedBytes;
     onChunk(rawBytes);
   });
+  return passed;
 }

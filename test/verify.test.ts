@@ -59,6 +59,17 @@ describe("verify", () => {
       ["bad", [[0, "ERR_CHECKSUM"], [1, "ERR_CHECKSUM"]]],
     ]);
     expect(report.segments[0]!.failures[0]!.message).toMatch(/^checksum 0x[0-9a-f]{8} does not match the stored 0x[0-9a-f]{8}$/);
+    // Only weight's chunks 0 and 1 passed (its chunk 2 and both of bias's are bad).
+    expect(report.verifiedBytes).toBe(2 * 4096);
+  });
+
+  it("allocates for the chunks the file holds, not for the chunk size its index declares", () => {
+    const file = join(dir, "big-chunks.ndpack");
+    dumpSync({ a: new Float32Array(1024).map((_, i) => i) }, file, { compress: "lz4", filters: ["shuffle"], chunkBytes: 64 * 1024 * 1024 });
+    const before = process.memoryUsage().arrayBuffers;
+    expect(verify(file).ok).toBe(true);
+    // The old scratch buffer was 64 MiB, still counted here until the next collection.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
   });
 
   it("says 'not checksummed' for raw segments and reads none of their bytes", () => {
