@@ -234,6 +234,17 @@ describe("dump/load", () => {
     }
   });
 
+  it("an async dump whose array is transferred before it is written rejects with ERR_INVALID_ARGUMENT and leaves no file", async () => {
+    for (const o of [{}, { compress: "lz4", filters: ["shuffle"] as FilterName[] }]) {
+      const a = new Float32Array(4 << 20).fill(1); // 16 MiB: written after the first await
+      const path = join(dir, "transferred.ndpack");
+      const pending = dump({ a }, path, o);
+      structuredClone(a.buffer, { transfer: [a.buffer] }); // detaches a's buffer
+      await expect(pending).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: expect.stringMatching(/detached or shrank/) });
+      expect(readdirSync(dir).filter((n) => n.includes("transferred"))).toEqual([]);
+    }
+  });
+
   it("an async dump survives the wasm memory growing while it awaits a write", async () => {
     // Another call with a larger chunk grows the kernels' memory, which detaches the views the
     // dump's pieces are; their lengths then read 0.

@@ -120,7 +120,14 @@ export function dumpSync(value: unknown, path: string, options: DumpOptions = {}
   return summarize(path, info);
 }
 
-/** Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread. */
+/**
+ * Async `dumpSync`: same file, same guarantees; the encoding itself runs on this thread.
+ * Like `fs.promises.writeFile` with a buffer, it reads the value's arrays while the promise is
+ * pending: change or transfer none of them until it settles (the graph and arrays under the
+ * segment threshold are taken at the call; larger arrays as they are written).
+ * @throws NdpackError as `dumpSync`, and `ERR_INVALID_ARGUMENT` when an array's buffer was
+ *   detached (transferred) or shrunk before it was written
+ */
 export async function dump(value: unknown, path: string, options: DumpOptions = {}): Promise<DumpInfo> {
   checkOptions(options, "dump", ENCODE_LIMITS);
   checkPath(path);

@@ -37,8 +37,15 @@ export const DEFAULT_CHUNK_BYTES = 512 * 1024;
 /** Largest piece one write or one Uint8Array handles, in bytes. */
 export const WINDOW_BYTES = 1024 * 1024 * 1024;
 
-/** Bytes `[start, start + length)` of a buffer range that may exceed what one Uint8Array holds. */
+/**
+ * Bytes `[start, start + length)` of a buffer range that may exceed what one Uint8Array holds.
+ * @throws NdpackError `ERR_INVALID_ARGUMENT` when the buffer no longer holds them: detached
+ *   (transferred) or shrunk since the value was given, as an async `dump` can see
+ */
 export function window(src: { buffer: ArrayBufferLike; byteOffset: number }, start: number, length: number): Uint8Array {
+  if (src.byteOffset + start + length > src.buffer.byteLength) {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `an array's buffer was detached or shrank before it was written (${src.buffer.byteLength} bytes left); keep the value's arrays as they are until dump() settles`);
+  }
   return new Uint8Array(src.buffer, src.byteOffset + start, length);
 }
 
