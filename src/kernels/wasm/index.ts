@@ -20,7 +20,7 @@ import { NdpackError } from "../../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
 import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES } from "../check.js";
 import { LZ4_ERR_CORRUPT, LZ4_ERR_LENGTH, lz4CompressBound } from "../js/lz4.js";
-import { splitError } from "../split.js";
+import { decodeSplit, splitError } from "../split.js";
 import type { EncodedChunk, Kernels } from "../types.js";
 import { WASM_BASE64 } from "./binary.js";
 
@@ -363,7 +363,8 @@ class CoreKernels implements WasmKernels {
           ? core.lz4DecompressChecksum(a, stored.length, b, len)
           : core.lz4Decompress(a, stored.length, b, len);
       if (hashed) verify(n >= 0 ? core.lz4Checksum() >>> 0 : core.xxhash32(a, stored.length, 0) >>> 0);
-      if (n !== len) throw split && n < 0 ? splitError("it is malformed", n) : blockError(n, len);
+      if (n !== len && split) this.#explainSplit(a, stored.length, b, len, typesize);
+      if (n !== len) throw blockError(n, len);
       cur = b;
     } else if (expectedChecksum !== undefined) verify(core.xxhash32(a, stored.length, 0) >>> 0);
     for (let f = filters.length - 1; f >= 0; f--) {
@@ -373,6 +374,17 @@ class CoreKernels implements WasmKernels {
       cur = out;
     }
     dst.set(this.#heap.subarray(cur, cur + len));
+  }
+
+  /**
+   * Throws what is wrong with the lz4-split chunk at `a` that the core refused: the same walk in
+   * TypeScript (src/kernels/split.ts) over the core's block decompressor names the stream.
+   */
+  #explainSplit(a: number, storedBytes: number, b: number, len: number, typesize: number): never {
+    const heap = this.#heap;
+    const core = this.#core;
+    decodeSplit(heap.subarray(a, a + storedBytes), heap.subarray(b, b + len), typesize, (s, d) => core.lz4Decompress(s.byteOffset, s.length, d.byteOffset, d.length));
+    throw splitError("the core refused it"); // not reached: decodeSplit finds the same fault
   }
 
   /** Whether `stored` is the input region chunkInput handed out (and the memory has not grown since). */
