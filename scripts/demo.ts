@@ -178,7 +178,8 @@ function main(): void {
   for (const [k, v] of rows) console.log(`| ${k.padEnd(w)} | ${v} |`);
   console.log("\nThe dump and load rows are timed in a new process that holds the graph, loaded from the file:\nafter parsing 307 MB of JSON, this process is slower at every large allocation.");
 
-  console.log("\nNearest neighbours (cosine similarity) from the memory-mapped matrix:");
+  const source = loadInfo(mapped)?.mappedSegments ? "the memory-mapped matrix" : "the matrix, decoded (a compressed file is read, not mapped)";
+  console.log(`\nNearest neighbours (cosine similarity) from ${source}:`);
   const index = new Map(mapped.words.map((word, i) => [word, i]));
   for (const word of ["king", "paris", "computer"]) {
     const q = index.get(word);

@@ -293,6 +293,7 @@ describe("errors: one line on stderr, non-zero exit, nothing written", () => {
     ["--compress for .npy output", () => [join(NUMPY, "f4.npy"), join(d, "out.npy"), "--compress", "lz4"], "ERR_INVALID_ARGUMENT", /compress applies to/],
     ["an unknown filter", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--filters", "shuffle,zip"], "ERR_INVALID_ARGUMENT", /unknown filter "zip"/],
     ["an unknown --format-out", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--format-out", "hdf5"], "ERR_INVALID_ARGUMENT", /hdf5/],
+    ["a --chunk-bytes under 64", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--chunk-bytes", "10"], "ERR_INVALID_ARGUMENT", /expected an integer from 64 to 67108864, got "10"/],
   ] as const)("%s", (_, args, code, message) => {
     const argv = args();
     const r = ndpack("convert", ...argv);

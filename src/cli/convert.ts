@@ -3,10 +3,18 @@
  * `.safetensors`, word2vec, GloVe), by {@link convert}; formats come from the extensions or
  * `--format-in`/`--format-out`. Prints one summary line on stdout.
  */
-import { type Command, Option } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { CONVERT_FORMATS, convert } from "../interop/convert.js";
+import { MAX_CHUNK_BYTES } from "../format.js";
 import type { FilterName } from "../segment/pipeline.js";
-import { bytesText, parseCount, progressBar } from "./common.js";
+import { bytesText, progressBar } from "./common.js";
+
+/** `--chunk-bytes`: an integer in the range the encoder takes, so the usage error says which. */
+function parseChunkBytes(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 64 && n <= MAX_CHUNK_BYTES)) throw new InvalidArgumentError(`expected an integer from 64 to ${MAX_CHUNK_BYTES}, got ${JSON.stringify(value)}`);
+  return n;
+}
 
 const HELP = `
 Formats (by extension, or --format-in / --format-out):
@@ -46,7 +54,7 @@ export function addConvert(program: Command): Command {
     .argument("<out>", "file to write (replaced if it exists)")
     .option("--compress <codec>", ".ndpack output: none or lz4; .npz output: none or deflate")
     .option("--filters <list>", ".ndpack output: comma-separated filters before the codec (shuffle, bitshuffle, delta)", parseList)
-    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk (default 524288)", parseCount)
+    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk, 64 to 67108864 (default 524288)", parseChunkBytes)
     .addOption(new Option("--format-in <format>", "format of <in>, instead of its extension's").choices(CONVERT_FORMATS))
     .addOption(new Option("--format-out <format>", "format of <out>, instead of its extension's").choices(CONVERT_FORMATS))
     .addHelpText("after", HELP)
