@@ -157,11 +157,35 @@ export function decodeFrom(src: ByteSource, options: DecodeOptions, load: Segmen
   const verify = options.verify ?? true;
   const done = segmentProgress(container, options.onProgress);
   const prepared = container.segments.map((d, i) => {
-    const s = load(d, i, kernels, verify);
+    let s: PreparedSegment;
+    try {
+      s = load(d, i, kernels, verify);
+    } catch (e) {
+      throw withSegmentPath(e, container, i);
+    }
     done(i);
     return s;
   });
   return decodeContainer(container, prepared, options);
+}
+
+/**
+ * `e`, when it is an NdpackError about segment `i`, with the graph path of the array stored
+ * there as its `path` and at the start of its message ("$.vectors: segment 0 chunk 2: ...").
+ * The manifest is walked only here, on the error path.
+ */
+export function withSegmentPath(e: unknown, container: Container, i: number): unknown {
+  if (!(e instanceof NdpackError) || e.path !== undefined) return e;
+  let path: string | undefined;
+  try {
+    path = walkManifest(container.manifest, container.segments.map((d) => d.rawBytes), { tree: false }).segmentPaths[i];
+  } catch {
+    return e; // the manifest's own fault is reported when it is decoded
+  }
+  if (path === undefined) return e;
+  Object.defineProperty(e, "path", { value: path, enumerable: true });
+  e.message = `${path}: ${e.message}`;
+  return e;
 }
 
 /**

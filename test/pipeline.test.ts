@@ -85,8 +85,8 @@ describe("chunks", () => {
     copy[64 + c0 + c1 + 5]! ^= 1;
     const e = thrown(() => decode(copy));
     expect(e.code).toBe("ERR_CHECKSUM");
-    expect([e.segment, e.chunk]).toEqual([0, 2]);
-    expect(e.message).toMatch(/^segment 0 chunk 2: checksum/);
+    expect([e.segment, e.chunk, e.path]).toEqual([0, 2, "$.data"]);
+    expect(e.message).toMatch(/^\$\.data: segment 0 chunk 2: checksum/);
     // With verification off, the LZ4 decoder still refuses or the values differ; never a crash.
     try {
       decode(copy, { verify: false });
@@ -102,8 +102,8 @@ describe("chunks", () => {
     copy[64 + 2 * 4096 + 5]! ^= 1; // segment 0 starts at 64: a byte of its third chunk
     for (const o of [{}, { copy: true }]) {
       const e = thrown(() => decode(copy, o));
-      expect([e.code, e.segment, e.chunk]).toEqual(["ERR_CHECKSUM", 0, 2]);
-      expect(e.message).toMatch(/^segment 0 chunk 2: checksum 0x[0-9a-f]{8} does not match the stored 0x[0-9a-f]{8}$/);
+      expect([e.code, e.segment, e.chunk, e.path]).toEqual(["ERR_CHECKSUM", 0, 2, "$.data"]);
+      expect(e.message).toMatch(/^\$\.data: segment 0 chunk 2: checksum 0x[0-9a-f]{8} does not match the stored 0x[0-9a-f]{8}$/);
     }
     // verify: false returns the flipped value; the intact bytes decode as written.
     expect((decode(copy, { verify: false }) as { data: Float32Array }).data[2048 + 1]).not.toBe(2049);
@@ -111,7 +111,7 @@ describe("chunks", () => {
     const path = join(dir, "flipped.ndpack");
     writeFileSync(path, copy);
     expect(thrown(() => loadSync(path)).code).toBe("ERR_CHECKSUM");
-    await expect(load(path)).rejects.toMatchObject({ code: "ERR_CHECKSUM", segment: 0, chunk: 2 });
+    await expect(load(path)).rejects.toMatchObject({ code: "ERR_CHECKSUM", segment: 0, chunk: 2, path: "$.data" });
     // Mapped: not read at load, so not checked (verify(path) checks it).
     const mapped = loadSync(path, { mmap: true }) as { data: Float32Array };
     expect(loadInfo(mapped)?.mappedSegments).toBe(1);

@@ -12,6 +12,7 @@ import {
   ENCODE_LIMITS,
   segmentOptions,
   segmentProgress,
+  withSegmentPath,
   type DecodeOptions,
   type EncodeOptions,
   type PreparedSegment,
@@ -343,12 +344,16 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
         await readAt(new Uint8Array(stored, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at);
       }
-      if (isMappable(d)) {
-        if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(stored, rel, len), kernels, i);
-        prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
-      } else {
-        const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
-        prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
+      try {
+        if (isMappable(d)) {
+          if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(stored, rel, len), kernels, i);
+          prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
+        } else {
+          const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
+          prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
+        }
+      } catch (e) {
+        throw withSegmentPath(e, container, i);
       }
       done(i);
     }
