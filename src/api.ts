@@ -1,7 +1,7 @@
 /**
  * In-memory encoding: `encode` and `decode`, shared by the Node and browser entries.
  */
-import { checkOptions, NdpackError } from "./errors.js";
+import { checkOptions, messagePath, NdpackError } from "./errors.js";
 import { decodeGraph, type GraphDecodeOptions, type SegmentBytes, type SegmentResolver } from "./graph/decode.js";
 import { encodeGraph, type GraphEncodeOptions } from "./graph/encode.js";
 import { getKernels } from "./kernels/index.js";
@@ -184,7 +184,7 @@ export function withSegmentPath(e: unknown, container: Container, i: number): un
   }
   if (path === undefined) return e;
   Object.defineProperty(e, "path", { value: path, enumerable: true });
-  e.message = `${path}: ${e.message}`;
+  e.message = `${messagePath(path)}: ${e.message}`;
   return e;
 }
 

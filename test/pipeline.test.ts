@@ -95,6 +95,19 @@ describe("chunks", () => {
     }
   });
 
+  it("shortens a long graph path in the message, and keeps it whole in error.path", () => {
+    let value: Record<string, unknown> = { data: new Float32Array(4096).map((_, i) => i) };
+    for (let depth = 0; depth < 300; depth++) value = { ["k".repeat(10)]: value };
+    const bytes = encode(value, { checksum: true, chunkBytes: 4096 });
+    const copy = bytes.slice();
+    copy[64 + 5]! ^= 1; // the only segment starts at 64
+    const e = thrown(() => decode(copy));
+    expect(e.code).toBe("ERR_CHECKSUM");
+    expect(e.path).toHaveLength(300 * 11 + "$.data".length);
+    expect(e.message.length).toBeLessThan(300);
+    expect(e.message).toMatch(/^\$\.kkkkkkkkkk.*characters\).*\.data: segment 0 chunk 0: checksum/);
+  });
+
   it("verify the checksums of uncompressed arrays written with checksum: true, unless memory-mapped", async () => {
     const data = new Float32Array(4096).map((_, i) => i);
     const bytes = encode({ data }, { checksum: true, chunkBytes: 4096 });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, verify, type FilterName } from "../src/index.js";
@@ -240,9 +240,46 @@ describe("dump/load", () => {
       const path = join(dir, "transferred.ndpack");
       const pending = dump({ a }, path, o);
       structuredClone(a.buffer, { transfer: [a.buffer] }); // detaches a's buffer
-      await expect(pending).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: expect.stringMatching(/detached or shrank/) });
+      await expect(pending).rejects.toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: expect.stringMatching(/detached \(transferred\) or shrunk/) });
       expect(readdirSync(dir).filter((n) => n.includes("transferred"))).toEqual([]);
     }
+  });
+
+  it("an async dump whose buffer shrinks while a write is in flight rejects and keeps the previous file", async () => {
+    // A partial write of a large piece, then the view reads as empty: the loop used to stop
+    // quietly, and the footer and the rename followed, over the previous file.
+    const path = join(dir, "shrunk.ndpack");
+    dumpSync({ previous: true }, path);
+    const n = 20_000_000; // 80 MB: the write takes long enough for a timer to run
+    const rab = new (ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void })(n * 4, { maxByteLength: n * 4 });
+    new Float32Array(rab).fill(1);
+    const pending = dump({ a: new Float32Array(rab, 0, n) }, path);
+    // Shrink once the temp file has grown past its header: the large write is under way.
+    const timer = setInterval(() => {
+      const tmp = readdirSync(dir).find((f) => f.includes("shrunk.ndpack.tmp"));
+      if (tmp && statSync(join(dir, tmp)).size > 4096) {
+        rab.resize(8);
+        clearInterval(timer);
+      }
+    }, 0);
+    let outcome: string;
+    try {
+      outcome = await pending.then(
+        () => "written",
+        (e: { code?: string }) => e.code ?? String(e),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    if (outcome === "written") {
+      // The shrink came after the last byte was written: the file must then be whole.
+      const back = (loadSync(path) as { a: Float32Array }).a;
+      expect([back.length, back.every((x) => x === 1)]).toEqual([n, true]);
+    } else {
+      expect(outcome).toBe("ERR_INVALID_ARGUMENT");
+      expect(loadSync(path)).toEqual({ previous: true });
+    }
+    expect(readdirSync(dir).filter((f) => f.includes("shrunk.ndpack.tmp"))).toEqual([]);
   });
 
   it("an async dump survives the wasm memory growing while it awaits a write", async () => {

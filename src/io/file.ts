@@ -23,7 +23,7 @@ import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
-import { verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
+import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
@@ -155,17 +155,24 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   try {
     if (mode !== undefined) await io("cannot set the mode of", tmp, () => handle!.chmod(mode));
     const userBuffers = new Set<ArrayBufferLike>(graph.segments.map((s) => s.buffer));
+    let total = 0;
     for (const made of writeContainer(graph, seg, info, options.onProgress)) {
       // A chunk the kernels made lives in their scratch memory, which any kernel call during
       // the awaits below (another dump, a decode) overwrites: write a copy of it. The value's
-      // own arrays are written as they are.
+      // own arrays are written as they are, and checked after every write: a buffer that was
+      // transferred or shrunk meanwhile reads as empty, and may have been freed mid-write.
       const piece = userBuffers.has(made.buffer) ? made : made.slice();
-      for (let at = 0; at < piece.length; ) {
-        const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", tmp, () => handle!.write(piece, at, Math.min(piece.length - at, WINDOW_BYTES)));
+      const length = piece.length;
+      for (let at = 0; at < length; ) {
+        if (piece.length !== length) throw detachedError();
+        const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", tmp, () => handle!.write(piece, at, Math.min(length - at, WINDOW_BYTES)));
+        if (piece.length !== length) throw detachedError();
         if (bytesWritten <= 0) throw ioError("cannot write", tmp, new Error("write returned 0 bytes"));
         at += bytesWritten;
       }
+      total += length;
     }
+    if (total !== info.bytes) throw ioError("cannot write", tmp, new Error(`wrote ${total} bytes; the file needs ${info.bytes}`));
     if (options.fsync) await io("cannot fsync", tmp, () => handle!.sync());
     await io("cannot close", tmp, () => handle!.close());
     handle = undefined;

@@ -43,10 +43,16 @@ export const WINDOW_BYTES = 1024 * 1024 * 1024;
  *   (transferred) or shrunk since the value was given, as an async `dump` can see
  */
 export function window(src: { buffer: ArrayBufferLike; byteOffset: number }, start: number, length: number): Uint8Array {
-  if (src.byteOffset + start + length > src.buffer.byteLength) {
-    throw new NdpackError("ERR_INVALID_ARGUMENT", `an array's buffer was detached or shrank before it was written (${src.buffer.byteLength} bytes left); keep the value's arrays as they are until dump() settles`);
-  }
+  if (src.byteOffset + start + length > src.buffer.byteLength) throw detachedError();
   return new Uint8Array(src.buffer, src.byteOffset + start, length);
+}
+
+/** The error for an array whose buffer was transferred or shrunk while it was being encoded or written. */
+export function detachedError(): NdpackError {
+  return new NdpackError(
+    "ERR_INVALID_ARGUMENT",
+    "an array's buffer was detached (transferred) or shrunk while it was being written; keep the value's arrays as they are until the call returns (for dump(), until its promise settles)",
+  );
 }
 
 type Apply = (k: Kernels, src: Uint8Array, dst: Uint8Array, typesize: number) => void;
