@@ -2,6 +2,7 @@
  * Argument checks shared by both kernel implementations, so that they throw the same errors.
  */
 import { CorruptError, NdpackError } from "../errors.js";
+import { CODEC_IDS } from "../format.js";
 import { SPLIT_MAX_TYPESIZE, SPLIT_MIN_TYPESIZE } from "./split.js";
 
 /**
@@ -47,8 +48,8 @@ export const DELTA_TYPESIZES: readonly number[] = [1, 2, 4, 8];
 
 /** Filter ids (FILTER_IDS in src/format.ts) the fused chunk kernels know: shuffle, bitshuffle, delta. */
 const CHUNK_FILTERS: readonly number[] = [1, 2, 3];
-/** Codec ids the fused chunk kernels implement: none (0), lz4 (1) and lz4-split (2). */
-export const FUSED_CODECS: readonly number[] = [0, 1, 2];
+/** Codec ids the fused chunk kernels implement: all of them (none, lz4, lz4-split). */
+export const FUSED_CODECS: readonly number[] = Object.values(CODEC_IDS);
 /** Largest chunk the fused chunk kernels take, in bytes (MAX_CHUNK_BYTES, 64 MiB). */
 export const MAX_FUSED_CHUNK_BYTES = 64 * 1024 * 1024;
 
@@ -64,7 +65,7 @@ export const MAX_FUSED_CHUNK_BYTES = 64 * 1024 * 1024;
  */
 export function checkChunkArgs(kernel: string, rawLength: number, filters: readonly number[], typesize: number, codec: number): void {
   if (!FUSED_CODECS.includes(codec)) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: codec id must be 0 (none), 1 (lz4) or 2 (lz4-split), got ${codec}`);
-  if (codec === 2 && !(Number.isInteger(typesize) && typesize >= SPLIT_MIN_TYPESIZE && typesize <= SPLIT_MAX_TYPESIZE)) {
+  if (codec === CODEC_IDS["lz4-split"] && !(Number.isInteger(typesize) && typesize >= SPLIT_MIN_TYPESIZE && typesize <= SPLIT_MAX_TYPESIZE)) {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: lz4-split needs typesize ${SPLIT_MIN_TYPESIZE} to ${SPLIT_MAX_TYPESIZE}, got ${typesize}`);
   }
   if (rawLength > MAX_FUSED_CHUNK_BYTES) throw new NdpackError("ERR_INVALID_ARGUMENT", `${kernel}: chunk of ${rawLength} bytes; at most ${MAX_FUSED_CHUNK_BYTES}`);
