@@ -2,7 +2,7 @@
  * Argument checks shared by both kernel implementations, so that they throw the same errors.
  */
 import { CorruptError, NdpackError } from "../errors.js";
-import { CODEC_IDS } from "../format.js";
+import { CODEC_IDS, FILTER_IDS } from "../format.js";
 import { SPLIT_MAX_TYPESIZE, SPLIT_MIN_TYPESIZE } from "./split.js";
 
 /**
@@ -50,6 +50,15 @@ export const DELTA_TYPESIZES: readonly number[] = [1, 2, 4, 8];
 const CHUNK_FILTERS: readonly number[] = [1, 2, 3];
 /** Codec ids the fused chunk kernels implement: all of them (none, lz4, lz4-split). */
 export const FUSED_CODECS: readonly number[] = Object.values(CODEC_IDS);
+/**
+ * Whether the chunk kernels' LZ4 compressor hashes 5 bytes per position (`wide`) for a chunk
+ * with these filters: after a bitshuffle, where it pays (assembly/lz4.ts says why).
+ * @param filters filter ids in the order they apply
+ */
+export function wideHashFor(filters: readonly number[]): boolean {
+  return filters[filters.length - 1] === FILTER_IDS.bitshuffle;
+}
+
 /** Largest chunk the fused chunk kernels take, in bytes (MAX_CHUNK_BYTES, 64 MiB). */
 export const MAX_FUSED_CHUNK_BYTES = 64 * 1024 * 1024;
 

@@ -5,7 +5,7 @@
  * grown to the largest chunk seen, so a chunk allocates nothing but views.
  */
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
-import { blockError, checkChunkArgs, checksumError } from "../check.js";
+import { blockError, checkChunkArgs, checksumError, wideHashFor } from "../check.js";
 import { decodeSplit, encodeSplit } from "../split.js";
 import type { EncodedChunk } from "../types.js";
 import { bitshuffle, bitunshuffle } from "./bitshuffle.js";
@@ -77,7 +77,7 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
   if (codec !== CODEC_IDS.none) {
     // Only a strictly smaller result is kept: the output holds len - 1 bytes.
     const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
-    const wide = filters[filters.length - 1] === FILTER_IDS.bitshuffle; // assembly/lz4.ts: where 5-byte hashing pays
+    const wide = wideHashFor(filters);
     const n =
       len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, wide)) : compressor.compress(cur, out, wide);
     if (n >= 0) {

@@ -18,7 +18,7 @@
  */
 import { NdpackError } from "../../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
-import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES } from "../check.js";
+import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES, wideHashFor } from "../check.js";
 import { LZ4_ERR_CORRUPT, LZ4_ERR_LENGTH, lz4CompressBound } from "../js/lz4.js";
 import { decodeSplit, splitError } from "../split.js";
 import type { EncodedChunk, Kernels } from "../types.js";
@@ -301,7 +301,7 @@ class CoreKernels implements WasmKernels {
       const out = cur === b ? c : b;
       // Only a strictly smaller result is kept: the output holds len - 1 bytes. Its checksum
       // is computed as it is written.
-      const wide = filters[filters.length - 1] === FILTER_IDS.bitshuffle; // assembly/lz4.ts: where 5-byte hashing pays
+      const wide = wideHashFor(filters);
       const n = len === 0 ? -1 : split ? core.lz4SplitCompress(cur, len, typesize, out, len - 1, wide) : core.lz4CompressChecksum(cur, len, out, len - 1, wide);
       if (n >= 0) {
         at = out;
