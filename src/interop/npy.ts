@@ -460,8 +460,12 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
  */
 export function saveNpy(path: string, arr: NDArray): void {
   const header = encodeNpyHeader(arr);
-  atomicWriteSync(path, (fd) => {
-    writeAll(fd, header, path);
-    for (const piece of byteChunks(arr.data)) writeAll(fd, piece, path);
-  });
+  atomicWriteSync(
+    path,
+    (fd) => {
+      writeAll(fd, header, path);
+      for (const piece of byteChunks(arr.data)) writeAll(fd, piece, path);
+    },
+    { preallocate: header.length + arr.data.byteLength },
+  );
 }

@@ -303,8 +303,12 @@ export function loadSafetensors(path: string, options: LoadSafetensorsOptions = 
  */
 export function saveSafetensors(path: string, tensors: Record<string, NDArray>, metadata?: Record<string, string>): void {
   const { header, order } = layout(tensors, metadata);
-  atomicWriteSync(path, (fd) => {
-    writeAll(fd, header, path);
-    for (const t of order) for (const piece of byteChunks(t.data)) writeAll(fd, piece, path);
-  });
+  atomicWriteSync(
+    path,
+    (fd) => {
+      writeAll(fd, header, path);
+      for (const t of order) for (const piece of byteChunks(t.data)) writeAll(fd, piece, path);
+    },
+    { preallocate: header.length + order.reduce((s, t) => s + t.data.byteLength, 0) },
+  );
 }

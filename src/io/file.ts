@@ -22,8 +22,9 @@ import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
-import { readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
+import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
+import { preallocate } from "./preallocate.js";
 import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
@@ -116,7 +117,7 @@ export function dumpSync(value: unknown, path: string, options: DumpOptions = {}
     (fd) => {
       for (const piece of writeContainer(graph, seg, info, options.onProgress)) writeAll(fd, piece, path);
     },
-    options,
+    { fsync: options.fsync, preallocate: knownPrefixBytes(graph, seg) },
   );
   return summarize(path, info);
 }
@@ -154,6 +155,7 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   };
   try {
     if (mode !== undefined) await io("cannot set the mode of", tmp, () => handle!.chmod(mode));
+    preallocate(handle.fd, knownPrefixBytes(graph, seg), tmp);
     const userBuffers = new Set<ArrayBufferLike>(graph.segments.map((s) => s.buffer));
     let total = 0;
     for (const made of writeContainer(graph, seg, info, options.onProgress)) {

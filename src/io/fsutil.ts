@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { NdpackError, TruncatedError, ioError } from "../errors.js";
+import { preallocate } from "./preallocate.js";
 
 /** What a write replaces: the file's real path and the permission bits to give the new file. */
 export interface ReplaceTarget {
@@ -165,9 +166,12 @@ function removeQuietly(p: string): void {
  * unlinked in the background once the rename is done (see {@link replaceTuning}).
  * @param target destination path
  * @param write called with an open fd; writes everything through {@link writeAll}
- * @throws NdpackError `ERR_IO` when the system refuses; whatever `write` throws
+ * @param options `fsync`; `preallocate`: bytes from the start that `write` will write, reserved
+ *   on disk first as `np.save` does (io/preallocate.ts)
+ * @throws NdpackError `ERR_IO` when the system refuses or the disk has no room for
+ *   `preallocate` bytes; whatever `write` throws
  */
-export function atomicWriteSync(target: string, write: (fd: number) => void, options: { fsync?: boolean } = {}): void {
+export function atomicWriteSync(target: string, write: (fd: number) => void, options: { fsync?: boolean; preallocate?: number } = {}): void {
   const { path: real, mode } = replaceTarget(target);
   target = real;
   const tmp = tempPathFor(target);
@@ -187,6 +191,7 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
         throw ioError("cannot set the mode of", tmp, err);
       }
     }
+    preallocate(fd, options.preallocate ?? 0, tmp);
     write(fd);
     if (options.fsync) {
       try {

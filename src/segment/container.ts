@@ -100,6 +100,18 @@ export function* writeContainer(
   info.manifestBytes = graph.manifest.length;
 }
 
+/**
+ * How many bytes at the start of the file `writeContainer` will write, known before it writes
+ * them: through the last segment when segments are stored as they are (no codec, no filter), else
+ * the header alone. Writers preallocate this much disk (io/preallocate.ts).
+ */
+export function knownPrefixBytes(graph: EncodedGraph, options: SegmentEncodeOptions): number {
+  if (options.compress !== "none" || options.filters.length > 0) return HEADER_BYTES;
+  let pos = HEADER_BYTES;
+  for (const s of graph.segments) pos = alignUp(pos) + s.byteLength;
+  return pos;
+}
+
 /** Positioned reads over a file or a buffer. */
 export interface ByteSource {
   /** Total size in bytes. */
