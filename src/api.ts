@@ -150,23 +150,37 @@ export type PreparedSegment = SegmentBytes & { maybeUnaligned?: boolean };
 /** Produces segment `i`'s decoded bytes. */
 export type SegmentLoader = (d: SegmentDescriptor, i: number, kernels: Kernels, verify: boolean) => PreparedSegment;
 
-/** Reads the container from `src`, loads every segment with `load`, then decodes the manifest. */
+/**
+ * Reads the container from `src` and decodes the manifest, loading each segment with `load` when
+ * the graph reaches it; segments the graph never names are loaded (and so checked) after it.
+ *
+ * Why in graph order: a large new ArrayBuffer (a read or a memory map) makes V8 start marking
+ * its heap, which slows every allocation made while marking runs. Made before the GloVe demo's
+ * 341,479 word strings, the matrix's buffer took their construction from 10 to 40 ms; made
+ * after them, it costs about 1 ms (bench/RESULTS.md, session 5). A graph that holds its words
+ * before its arrays, as most do, gets its strings made first.
+ */
 export function decodeFrom(src: ByteSource, options: DecodeOptions, load: SegmentLoader): unknown {
   const container = readContainer(src);
   const kernels = getKernels(options.backend ?? "auto");
   const verify = options.verify ?? true;
   const done = segmentProgress(container, options.onProgress);
-  const prepared = container.segments.map((d, i) => {
-    let s: PreparedSegment;
+  const prepared: (PreparedSegment | undefined)[] = new Array(container.segments.length);
+  const get = (i: number): PreparedSegment => {
+    let s = prepared[i];
+    if (s !== undefined) return s;
     try {
-      s = load(d, i, kernels, verify);
+      s = load(container.segments[i]!, i, kernels, verify);
     } catch (e) {
       throw withSegmentPath(e, container, i);
     }
+    prepared[i] = s;
     done(i);
     return s;
-  });
-  return decodeContainer(container, prepared, options);
+  };
+  const value = decodeContainer(container, get, options);
+  for (let i = 0; i < prepared.length; i++) get(i);
+  return value;
 }
 
 /**
@@ -204,10 +218,10 @@ export function segmentProgress(container: Container, onProgress: DecodeOptions[
   };
 }
 
-/** Decodes a container's manifest once its segments' bytes are at hand. */
-export function decodeContainer(container: Container, prepared: PreparedSegment[], options: DecodeOptions): unknown {
+/** Decodes a container's manifest; `segment(i)` gives segment `i`'s bytes when the graph reaches it. */
+export function decodeContainer(container: Container, segment: (i: number) => PreparedSegment, options: DecodeOptions): unknown {
   const resolve: SegmentResolver = (i, align) => {
-    const s = prepared[i]!;
+    const s = segment(i);
     return s.maybeUnaligned && s.byteOffset % align !== 0 ? fresh(new Uint8Array(s.buffer, s.byteOffset, s.byteLength)) : s;
   };
   return decodeGraph(container.manifest, resolve, container.segments.length, options, container.footer.manifestOffset);

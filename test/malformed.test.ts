@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, encode, isNdpackError, loadSync, NDArray } from "../src/index.js";
-import { FOOTER_BYTES } from "../src/format.js";
+import { FOOTER_BYTES, readFooter, writeFooter } from "../src/format.js";
 import { xxhash32 } from "../src/kernels/js/xxhash32.js";
 import { tempDir, thrown } from "./helpers.js";
 
@@ -31,6 +31,59 @@ function withIndexPatch(bytes: Uint8Array, patch: (index: DataView) => void): Ui
   footer.setUint32(40, xxhash32(copy.subarray(at, at + len)), true);
   return copy;
 }
+
+/**
+ * A file whose index lists the segments of `{ x, y }` but whose manifest is that of `{ x }`: its
+ * second segment is named by nothing in the graph.
+ */
+function withUnnamedSegment(x: Float32Array, y: Float32Array): Uint8Array {
+  const both = encode({ x, y }, { checksum: true });
+  const manifest = (() => {
+    const one = encode({ x });
+    const f = readFooter(one.subarray(one.length - FOOTER_BYTES), one.length);
+    return one.slice(f.manifestOffset, f.manifestOffset + f.manifestBytes);
+  })();
+  const f = readFooter(both.subarray(both.length - FOOTER_BYTES), both.length);
+  const index = both.slice(f.indexOffset, f.indexOffset + f.indexBytes);
+  const head = both.subarray(0, f.manifestOffset);
+  const fileBytes = head.length + manifest.length + index.length + FOOTER_BYTES;
+  const out = new Uint8Array(fileBytes);
+  out.set(head, 0);
+  out.set(manifest, head.length);
+  out.set(index, head.length + manifest.length);
+  const footer = writeFooter({
+    ...f,
+    manifestBytes: manifest.length,
+    manifestChecksum: xxhash32(manifest),
+    indexOffset: head.length + manifest.length,
+    fileBytes,
+  });
+  out.set(footer, fileBytes - FOOTER_BYTES);
+  return out;
+}
+
+describe("a segment the graph never names", () => {
+  // Segments load as the graph reaches them (strings before large buffers); one that nothing
+  // names is still loaded, and so checked, after the graph.
+  const x = new Float32Array(2048).map((_, i) => i);
+  const y = new Float32Array(2048).map((_, i) => -i);
+
+  it("decodes to the graph it holds", () => {
+    expect(decode(withUnnamedSegment(x, y))).toEqual({ x });
+  });
+
+  it("is still checked: a flipped byte in it fails the load", () => {
+    const bytes = withUnnamedSegment(x, y);
+    const f = readFooter(bytes.subarray(bytes.length - FOOTER_BYTES), bytes.length);
+    bytes[f.manifestOffset - 10]! ^= 1; // inside y, the last segment before the manifest
+    const e = thrown(() => decode(bytes));
+    expect(e.code).toBe("ERR_CHECKSUM");
+    expect(e.message).toMatch(/segment 1 chunk 0/);
+    const file = join(dir, "unnamed.ndpack");
+    writeFileSync(file, bytes);
+    expect(thrown(() => loadSync(file)).code).toBe("ERR_CHECKSUM");
+  });
+});
 
 describe("malformed input gives a typed error", () => {
   it("rejects a wrong magic", () => {

@@ -366,7 +366,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       }
       done(i);
     }
-    const value = decodeContainer(container, prepared, options);
+    const value = decodeContainer(container, (i) => prepared[i]!, options);
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } finally {
