@@ -150,27 +150,38 @@ export type PreparedSegment = SegmentBytes & { maybeUnaligned?: boolean };
 /** Produces segment `i`'s decoded bytes. */
 export type SegmentLoader = (d: SegmentDescriptor, i: number, kernels: Kernels, verify: boolean) => PreparedSegment;
 
+/** Reads the container from `src` and decodes it, loading each segment with `load` (see {@link decodeLazily}). */
+export function decodeFrom(src: ByteSource, options: DecodeOptions, load: SegmentLoader): unknown {
+  const container = readContainer(src);
+  const kernels = getKernels(options.backend ?? "auto");
+  const verify = options.verify ?? true;
+  return decodeLazily(container, [], (d, i) => load(d, i, kernels, verify), segmentProgress(container, options.onProgress), options);
+}
+
 /**
- * Reads the container from `src` and decodes the manifest, loading each segment with `load` when
- * the graph reaches it; segments the graph never names are loaded (and so checked) after it.
+ * Decodes a container's manifest, loading each segment not already in `prepared` with `load`
+ * when the graph reaches it; segments the graph never names are loaded (and so checked) after
+ * it. `done(i)` is called as segment `i` is loaded here.
  *
  * Why in graph order: a large new ArrayBuffer (a read or a memory map) makes V8 start marking
  * its heap, which slows every allocation made while marking runs. Made before the GloVe demo's
  * 341,479 word strings, the matrix's buffer took their construction from 10 to 40 ms; made
  * after them, it costs about 1 ms (bench/RESULTS.md, session 5). A graph that holds its words
  * before its arrays, as most do, gets its strings made first.
+ * @throws whatever `load` or the graph decoder throws; a segment's NdpackError gets its graph path
  */
-export function decodeFrom(src: ByteSource, options: DecodeOptions, load: SegmentLoader): unknown {
-  const container = readContainer(src);
-  const kernels = getKernels(options.backend ?? "auto");
-  const verify = options.verify ?? true;
-  const done = segmentProgress(container, options.onProgress);
-  const prepared: (PreparedSegment | undefined)[] = new Array(container.segments.length);
+export function decodeLazily(
+  container: Container,
+  prepared: (PreparedSegment | undefined)[],
+  load: (d: SegmentDescriptor, i: number) => PreparedSegment,
+  done: (i: number) => void,
+  options: DecodeOptions,
+): unknown {
   const get = (i: number): PreparedSegment => {
     let s = prepared[i];
     if (s !== undefined) return s;
     try {
-      s = load(container.segments[i]!, i, kernels, verify);
+      s = load(container.segments[i]!, i);
     } catch (e) {
       throw withSegmentPath(e, container, i);
     }
@@ -179,7 +190,7 @@ export function decodeFrom(src: ByteSource, options: DecodeOptions, load: Segmen
     return s;
   };
   const value = decodeContainer(container, get, options);
-  for (let i = 0; i < prepared.length; i++) get(i);
+  for (let i = 0; i < container.segments.length; i++) get(i);
   return value;
 }
 

@@ -206,6 +206,23 @@ describe("dump/load", () => {
     expect(loadInfo(mapped)?.mappedSegments).toBe(2);
   });
 
+  it("load (async) with mmap maps as the graph reaches each array, and reports every segment's progress", async () => {
+    const path = join(dir, "async-progress.ndpack");
+    const shared = new Float64Array(600).map((_, i) => i);
+    const graph = { words: ["w1", "w2"], first: new Float32Array(1200).fill(2), again: shared, same: shared, packed: new Int32Array(2000).fill(7) };
+    dumpSync(graph, path);
+    const seen: [number, number, string | undefined][] = [];
+    const back = (await load(path, { mmap: true, onProgress: (p) => seen.push([p.doneBytes, p.totalBytes, p.path]) })) as typeof graph;
+    expect(back).toEqual(graph);
+    expect(back.same).toBe(back.again);
+    expect(loadInfo(back)).toEqual({ mappedSegments: 3, readSegments: 0 });
+    expect(seen).toEqual([
+      [4800, 17600, "$.first"],
+      [9600, 17600, "$.again"],
+      [17600, 17600, "$.packed"],
+    ]);
+  });
+
   it("the mmap addon is loaded from its binary, not through node-pre-gyp (about 65 ms a process)", () => {
     const path = join(dir, "addon.ndpack");
     dumpSync(value, path);

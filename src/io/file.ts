@@ -6,8 +6,8 @@ import { closeSync } from "node:fs";
 import { open, rename, unlink } from "node:fs/promises";
 import {
   decodeChunked,
-  decodeContainer,
   decodeFrom,
+  decodeLazily,
   DECODE_LIMITS,
   ENCODE_LIMITS,
   segmentOptions,
@@ -21,6 +21,7 @@ import { checkOptions, CorruptError, ioError, TruncatedError } from "../errors.j
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
+import type { Kernels } from "../kernels/types.js";
 import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
@@ -259,29 +260,35 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
     const src = fileSource(fd, fileSize(fd, path), path);
     const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
     const value = decodeFrom(src, options, (d, i, kernels, verify): PreparedSegment => {
-      if (!isMappable(d)) {
-        info.readSegments++;
-        if (options.mmap) info.mmapFallbackReason ??= compressedReason(i);
-        return decodeChunked(d, i, src, kernels, verify);
-      }
-      if (options.mmap) {
-        const mapped = tryMap(fd, d, i, info);
-        if (mapped) return mapped;
-      }
+      if (isMappable(d)) return loadMappable(fd, d, i, info, options.mmap === true, kernels, verify, path);
       info.readSegments++;
-      const out = new ArrayBuffer(d.storedBytes);
-      for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
-        const n = Math.min(WINDOW_BYTES, d.storedBytes - at);
-        readExactSync(fd, new Uint8Array(out, at, n), 0, n, d.offset + at, path);
-      }
-      if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(out, rel, len), kernels, i);
-      return { buffer: out, byteOffset: 0, byteLength: d.storedBytes };
+      if (options.mmap) info.mmapFallbackReason ??= compressedReason(i);
+      return decodeChunked(d, i, src, kernels, verify);
     });
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Segment `i`, stored as it is (no codec, no filter): mapped when `mmap` is asked for and the
+ * mapping works, else read into a new buffer (its chunk checksums, if any, checked with `verify`).
+ */
+function loadMappable(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo, mmap: boolean, kernels: Kernels, verify: boolean, path: string): PreparedSegment {
+  if (mmap) {
+    const mapped = tryMap(fd, d, i, info);
+    if (mapped) return mapped;
+  }
+  info.readSegments++;
+  const out = new ArrayBuffer(d.storedBytes);
+  for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
+    const n = Math.min(WINDOW_BYTES, d.storedBytes - at);
+    readExactSync(fd, new Uint8Array(out, at, n), 0, n, d.offset + at, path);
+  }
+  if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(out, rel, len), kernels, i);
+  return { buffer: out, byteOffset: 0, byteLength: d.storedBytes };
 }
 
 /**
@@ -336,19 +343,23 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
     const kernels = getKernels(options.backend ?? "auto");
     const verify = options.verify ?? true;
     const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
-    const prepared: PreparedSegment[] = [];
+    const prepared: (PreparedSegment | undefined)[] = [];
     const done = segmentProgress(container, options.onProgress);
+    // Segments the addon can map are mapped when the graph reaches them, as in loadSync (see
+    // decodeLazily): maps are synchronous and instant. The rest are read now, without blocking.
+    const mapLater = options.mmap === true && mmapUnavailableReason() === null;
     for (const [i, d] of container.segments.entries()) {
-      if (isMappable(d) && options.mmap) {
-        const mapped = tryMap(handle.fd, d, i, info);
+      if (mapLater && isMappable(d) && unmappableReason(d.offset, d.storedBytes) === null) continue;
+      if (options.mmap && !isMappable(d)) info.mmapFallbackReason ??= compressedReason(i);
+      if (options.mmap && isMappable(d)) {
+        const mapped = tryMap(handle.fd, d, i, info); // records why it cannot be mapped
         if (mapped) {
-          prepared.push(mapped);
+          prepared[i] = mapped;
           done(i);
           continue;
         }
       }
       info.readSegments++;
-      if (options.mmap && !isMappable(d)) info.mmapFallbackReason ??= compressedReason(i);
       const stored = new ArrayBuffer(d.storedBytes);
       for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
         await readAt(new Uint8Array(stored, at, Math.min(WINDOW_BYTES, d.storedBytes - at)), d.offset + at);
@@ -356,17 +367,18 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       try {
         if (isMappable(d)) {
           if (verify) verifyStoredChunks(d, (rel, len) => new Uint8Array(stored, rel, len), kernels, i);
-          prepared.push({ buffer: stored, byteOffset: 0, byteLength: d.storedBytes });
+          prepared[i] = { buffer: stored, byteOffset: 0, byteLength: d.storedBytes };
         } else {
           const storedSource: ByteSource = { size: d.offset + d.storedBytes, read: (o, n) => new Uint8Array(stored, o - d.offset, n) };
-          prepared.push(decodeChunked(d, i, storedSource, kernels, verify));
+          prepared[i] = decodeChunked(d, i, storedSource, kernels, verify);
         }
       } catch (e) {
         throw withSegmentPath(e, container, i);
       }
       done(i);
     }
-    const value = decodeContainer(container, (i) => prepared[i]!, options);
+    // A deferred map the operating system refuses is read instead, synchronously: a rare path.
+    const value = decodeLazily(container, prepared, (d, i) => loadMappable(handle.fd, d, i, info, true, kernels, verify, path), done, options);
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } finally {
