@@ -2,8 +2,9 @@
  * Writing and reading the GloVe matrix (341,479 x 100 float32, 136.6 MB) as a file: ndpack's
  * `dumpSync` / `loadSync` / `loadSync({ mmap: true })` against numpy's `np.save` / `np.load` /
  * `np.load(mmap_mode="r")`, and against the least any Node program can do with `fs` (the
- * "floor" rows: one `writeSync` to a temp file renamed over the old one, which is what
- * `dumpSync` did before it preallocated; one `readSync` of the same bytes into a new ArrayBuffer).
+ * "fs" rows: one `writeSync` to a temp file renamed over the old one, which is what `dumpSync`
+ * did before it preallocated; one `readSync` of the same bytes into a new ArrayBuffer, the floor
+ * of any read).
  *
  * The measuring process holds only the matrix: a small JavaScript heap, as numpy's process has
  * (a large one makes V8 mark it whenever a 136 MB buffer appears, which costs a Node program
@@ -28,6 +29,10 @@ import { loadNpy, saveNpy } from "../src/interop/npy.js";
 const args = process.argv.slice(2);
 const at = args.indexOf("--reps");
 const REPS = at >= 0 ? Number(args[at + 1]) : 15;
+if (!Number.isInteger(REPS) || REPS < 1) {
+  console.error(`--reps takes a whole number of runs, 1 or more; got ${args[at + 1]}`);
+  process.exit(2);
+}
 const gc = (globalThis as { gc?: () => void }).gc;
 
 /** numpy in a child: `save`, `load`, `mmap` requests, one per line, each answered with its seconds. */
@@ -110,10 +115,10 @@ async function main(): Promise<void> {
     };
     const rows: [string, () => number | Promise<number>][] = [
       ["dumpSync", () => timed(() => dumpSync(matrix, file))],
-      ["floor: writeSync + rename", () => timed(floorWrite)],
+      ["fs: writeSync + rename, not preallocated (dumpSync before session 5)", () => timed(floorWrite)],
       ["np.save", () => numpy("save")],
       ["loadSync", () => timed(() => loadSync(file))],
-      ["floor: readSync into a new ArrayBuffer", () => timed(floorRead)],
+      ["fs floor: readSync into a new ArrayBuffer", () => timed(floorRead)],
       ["np.load", () => numpy("load")],
       ["loadSync({ mmap: true })", () => timed(() => loadSync(file, { mmap: true }))],
       ['np.load(mmap_mode="r")', () => numpy("mmap")],

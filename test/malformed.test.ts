@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, encode, isNdpackError, loadSync, NDArray } from "../src/index.js";
+import { decode, encode, isNdpackError, load, loadSync, NDArray } from "../src/index.js";
 import { FOOTER_BYTES, readFooter, writeFooter } from "../src/format.js";
 import { xxhash32 } from "../src/kernels/js/xxhash32.js";
 import { tempDir, thrown } from "./helpers.js";
@@ -111,6 +111,22 @@ describe("malformed input gives a typed error", () => {
     const footer = new DataView(copy.buffer, copy.length - FOOTER_BYTES);
     copy[Number(footer.getBigUint64(0, true)) + 3]! ^= 0x40;
     expect(thrown(() => decode(copy)).code).toBe("ERR_CHECKSUM");
+  });
+
+  it("names the file in the message of a load error, once", async () => {
+    const copy = sample.slice();
+    const footer = new DataView(copy.buffer, copy.length - FOOTER_BYTES);
+    copy[Number(footer.getBigUint64(0, true)) + 3]! ^= 0x40;
+    const file = join(dir, "bad-manifest.ndpack");
+    writeFileSync(file, copy);
+    const inMemory = thrown(() => decode(copy)).message;
+    const sync = thrown(() => loadSync(file));
+    expect([sync.code, sync.message]).toEqual(["ERR_CHECKSUM", `${file}: ${inMemory}`]);
+    await expect(load(file)).rejects.toMatchObject({ code: "ERR_CHECKSUM", message: `${file}: ${inMemory}` });
+    // A message that names the file already is left as it is.
+    const short = join(dir, "short.ndpack");
+    writeFileSync(short, sample.subarray(0, 10));
+    expect(thrown(() => loadSync(short)).message.split(short).length).toBe(2);
   });
 
   it("rejects a footer whose regions lie outside the file", () => {

@@ -17,7 +17,7 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, NdpackError, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -142,7 +142,7 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   try {
     handle = await open(tmp, "wx", 0o666);
   } catch (e) {
-    throw ioError("cannot create", tmp, e);
+    throw ioError("cannot create the temporary file for", path, e);
   }
   const info: ContainerInfo = { bytes: 0, segments: [], manifestBytes: 0 };
   // File-system failures become ERR_IO; anything else (an onProgress callback that throws, an
@@ -156,7 +156,7 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
   };
   try {
     if (mode !== undefined) await io("cannot set the mode of", tmp, () => handle!.chmod(mode));
-    preallocate(handle.fd, knownPrefixBytes(graph, seg), tmp);
+    preallocate(handle.fd, knownPrefixBytes(graph, seg), tmp, path);
     const userBuffers = new Set<ArrayBufferLike>(graph.segments.map((s) => s.buffer));
     let total = 0;
     for (const made of writeContainer(graph, seg, info, options.onProgress)) {
@@ -168,14 +168,14 @@ export async function dump(value: unknown, path: string, options: DumpOptions = 
       const length = piece.length;
       for (let at = 0; at < length; ) {
         if (piece.length !== length) throw detachedError();
-        const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", tmp, () => handle!.write(piece, at, Math.min(length - at, WINDOW_BYTES)));
+        const { bytesWritten } = await io<{ bytesWritten: number }>("cannot write", path, () => handle!.write(piece, at, Math.min(length - at, WINDOW_BYTES)));
         if (piece.length !== length) throw detachedError();
-        if (bytesWritten <= 0) throw ioError("cannot write", tmp, new Error("write returned 0 bytes"));
+        if (bytesWritten <= 0) throw ioError("cannot write", path, new Error("write returned 0 bytes"));
         at += bytesWritten;
       }
       total += length;
     }
-    if (total !== info.bytes) throw ioError("cannot write", tmp, new Error(`wrote ${total} bytes; the file needs ${info.bytes}`));
+    if (total !== info.bytes) throw ioError("cannot write", path, new Error(`wrote ${total} bytes; the file needs ${info.bytes}`));
     if (options.fsync) await io("cannot fsync", tmp, () => handle!.sync());
     await io("cannot close", tmp, () => handle!.close());
     handle = undefined;
@@ -267,9 +267,21 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
     });
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
+  } catch (e) {
+    throw withFile(e, path);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * `e`, when it is an NdpackError whose message does not name the file yet, with `path` at the
+ * start of its message ("glove.ndpack: $.vectors: segment 0 chunk 2: checksum ..."): a program
+ * loading many files can tell which one is bad. Anything else passes through as it is.
+ */
+function withFile(e: unknown, path: string): unknown {
+  if (e instanceof NdpackError && !e.message.includes(path)) e.message = `${path}: ${e.message}`;
+  return e;
 }
 
 /**
@@ -381,6 +393,8 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
     const value = decodeLazily(container, prepared, (d, i) => loadMappable(handle.fd, d, i, info, true, kernels, verify, path), done, options);
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
+  } catch (e) {
+    throw withFile(e, path);
   } finally {
     await handle.close();
   }

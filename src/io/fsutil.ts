@@ -172,6 +172,7 @@ function removeQuietly(p: string): void {
  *   `preallocate` bytes; whatever `write` throws
  */
 export function atomicWriteSync(target: string, write: (fd: number) => void, options: { fsync?: boolean; preallocate?: number } = {}): void {
+  const shown = target;
   const { path: real, mode } = replaceTarget(target);
   target = real;
   const tmp = tempPathFor(target);
@@ -179,7 +180,7 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
   try {
     fd = fs.openSync(tmp, "wx", 0o666);
   } catch (err) {
-    throw ioError("cannot create", tmp, err);
+    throw ioError("cannot create the temporary file for", shown, err);
   }
   let ok = false;
   let aside: string | undefined;
@@ -191,7 +192,7 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
         throw ioError("cannot set the mode of", tmp, err);
       }
     }
-    preallocate(fd, options.preallocate ?? 0, tmp);
+    preallocate(fd, options.preallocate ?? 0, tmp, shown);
     write(fd);
     if (options.fsync) {
       try {
