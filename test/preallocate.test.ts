@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { dump, dumpSync, encode, isNdpackError, loadSync, NDArray } from "../src/index.js";
 import { saveNpy } from "../src/interop/npy.js";
 import { preallocate, preallocateTuning } from "../src/io/preallocate.js";
+import { libcTuning, type Libc } from "../src/io/libc.js";
 import { HEADER_BYTES } from "../src/format.js";
 import { knownPrefixBytes } from "../src/segment/container.js";
 import { encodeGraph } from "../src/graph/encode.js";
@@ -12,12 +13,17 @@ import { tempDir } from "./helpers.js";
 
 const dir = tempDir();
 const saved = { ...preallocateTuning };
-afterEach(() => Object.assign(preallocateTuning, saved));
+const savedLibc = { ...libcTuning };
+afterEach(() => {
+  Object.assign(preallocateTuning, saved);
+  Object.assign(libcTuning, savedLibc);
+});
 
-/** A binding that records its calls and answers every one with -1 and `errno`. */
-function failing(errno: number, calls: number[][] = []) {
-  return { call: (...args: number[]) => (calls.push(args), -1), errno: () => errno };
+/** A C library whose fallocate records its calls and answers each with `result` and `errno`. */
+function fakeLibc(result: number, errno: number, calls: number[][] = []): Libc {
+  return { fallocate: (...args: number[]) => (calls.push(args), result), errno: () => errno } as unknown as Libc;
 }
+const failing = (errno: number, calls: number[][] = []) => fakeLibc(-1, errno, calls);
 
 function leftovers(name: string): string[] {
   return readdirSync(dir).filter((f) => f.startsWith(`.${name}.`));
@@ -33,7 +39,7 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
     const fd = openSync(file, "w");
     try {
       preallocate(fd, 8 << 20, file, file);
-      expect(preallocateTuning.binding).toBeTruthy();
+      expect(libcTuning.binding).toBeTruthy();
       const st = fstatSync(fd);
       expect(st.size).toBe(0);
       expect(st.blocks * 512).toBeGreaterThanOrEqual(8 << 20);
@@ -55,7 +61,8 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
   it("passes dumpSync's known size to fallocate, with FALLOC_FL_KEEP_SIZE, and writes the same bytes", () => {
     const calls: number[][] = [];
     const value = { v: new Float64Array(10_000).map((_, i) => i * 0.5) };
-    Object.assign(preallocateTuning, { minBytes: 0, binding: { call: (...a: number[]) => (calls.push(a), 0), errno: () => 0 } });
+    preallocateTuning.minBytes = 0;
+    libcTuning.binding = fakeLibc(0, 0, calls);
     const path = join(dir, "same.ndpack");
     dumpSync(value, path);
     expect(calls).toHaveLength(1);
@@ -70,7 +77,8 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
     it(`fails with ERR_IO before writing when fallocate says errno ${errno}, keeping the old file`, async () => {
       const path = join(dir, `full-${errno}.ndpack`);
       dumpSync({ v: 1 }, path);
-      Object.assign(preallocateTuning, { minBytes: 0, binding: failing(errno) });
+      preallocateTuning.minBytes = 0;
+      libcTuning.binding = failing(errno);
       const big = { v: new Float32Array(100_000) };
       let caught: unknown;
       try {
@@ -92,7 +100,8 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
     const shm = "/dev/shm";
     if (process.platform !== "linux" || statfsSync(shm, { bigint: false }).type !== 0x01021994) return;
     const calls: number[][] = [];
-    Object.assign(preallocateTuning, { minBytes: 0, binding: failing(28, calls) });
+    preallocateTuning.minBytes = 0;
+    libcTuning.binding = failing(28, calls);
     const path = join(mkdtempSync(join(shm, "ndpack-")), "m.ndpack");
     try {
       dumpSync({ v: new Float32Array(1000) }, path);
@@ -104,7 +113,8 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
   });
 
   it("writes on when the filesystem cannot preallocate (EOPNOTSUPP)", async () => {
-    Object.assign(preallocateTuning, { minBytes: 0, binding: failing(95) });
+    preallocateTuning.minBytes = 0;
+    libcTuning.binding = failing(95);
     const value = { v: new Int32Array(50_000).map((_, i) => i) };
     const path = join(dir, "unsupported.ndpack");
     dumpSync(value, path);
@@ -115,7 +125,8 @@ describe("preallocation (fallocate through koffi, as np.save does)", () => {
 
   it("does not call fallocate below minBytes", () => {
     const calls: number[][] = [];
-    Object.assign(preallocateTuning, { minBytes: 1 << 20, binding: failing(28, calls) });
+    preallocateTuning.minBytes = 1 << 20;
+    libcTuning.binding = failing(28, calls);
     dumpSync({ v: new Float32Array(1000) }, join(dir, "small.ndpack"));
     expect(calls).toEqual([]);
   });

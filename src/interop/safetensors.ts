@@ -241,7 +241,8 @@ export interface LoadSafetensorsOptions {
  * With `{ mmap: true }` the data region is mapped copy-on-write; each tensor whose offset is a
  * multiple of its itemsize (all of them in files from the reference writer or ndpack) views the
  * mapping, the others are copied. Without it (or when mapping is unavailable, or the data
- * region is 2 GiB or more: the addon takes 32-bit sizes), each tensor is read straight into its own array.
+ * region cannot be mapped: over 4 GiB, or over 2 GiB without koffi; see `LoadOptions.mmap`),
+ * each tensor is read straight into its own array.
  *
  * @param path file to read
  * @param options `mmap` (default false)

@@ -56,9 +56,10 @@ export interface LoadOptions extends DecodeOptions {
   /**
    * Memory-map uncompressed segments copy-on-write (private, writable): the returned arrays'
    * memory is the file's pages, and writing to them never changes the file. Compressed segments
-   * are decoded into memory. Without the native addon, or for a segment of 2 GiB or more or
-   * starting 2 GiB or more into the file (the addon's sizes and offsets are 32-bit), the segment
-   * is read instead: `loadInfo(value)` says what happened. Default false.
+   * are decoded into memory. The mmap addon maps segments under 2 GiB that start in the file's
+   * first 2 GiB (its sizes and offsets are 32-bit); the optional dependency koffi maps the others
+   * up to 4 GiB. Without either, or for a segment over 4 GiB, the segment is read instead:
+   * `loadInfo(value)` says what happened. Default false.
    */
   mmap?: boolean;
 }

@@ -1,14 +1,18 @@
 /**
- * Memory mapping through the optional native addon `@riaskov/mmap-io`.
+ * Memory mapping through the optional native addon `@riaskov/mmap-io`, and for what it cannot
+ * map (ranges past its 32-bit sizes and offsets, or every range when it did not build) through
+ * the C library's `mmap` called by the optional dependency `koffi` (io/libc.ts), up to 4 GiB.
  *
  * Mappings are private and writable (MAP_PRIVATE, PROT_READ | PROT_WRITE): copy-on-write, so a
  * caller may write to the returned memory without ever changing the file, and without the
  * SIGSEGV a read-only mapping would raise on a stray write. A mapping lives as long as the
- * returned buffer; the addon unmaps it when the buffer is garbage-collected.
+ * returned buffer: the addon unmaps it when the buffer is garbage-collected, and so does a
+ * FinalizationRegistry for the koffi path.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { libc, MAP_FAILED, MAP_PRIVATE, MAX_VIEW_BYTES, PROT_READ, PROT_WRITE } from "./libc.js";
 
 interface MmapAddon {
   map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
@@ -20,24 +24,38 @@ interface MmapAddon {
 }
 
 /**
- * The largest mapping handed out, and the first file offset a mapping cannot start at, in bytes.
- * mmap-io 1.4.3 converts both its size and its offset to 32-bit signed integers: a size of
+ * The largest mapping the addon is asked for, and the first file offset it cannot map from, in
+ * bytes. mmap-io 1.4.3 converts both its size and its offset to 32-bit signed integers: a size of
  * 2 GiB or more fails (asked for 5 GiB, it returned 1 GiB without error), an offset from 2 to
  * 4 GiB fails, and an offset of 4 GiB or more silently maps the wrong bytes (offset minus 4 GiB).
- * Ranges outside these limits are never passed to it; they are read instead.
+ * Ranges outside these limits are never passed to it: they go to the C library's mmap (when
+ * koffi is installed) or are read.
  */
 export const MAX_MAP_BYTES = 2 ** 31 - 65536;
-/** Mapped ranges start below this file offset, in bytes (see {@link MAX_MAP_BYTES}). */
+/** Ranges the addon maps start below this file offset, in bytes (see {@link MAX_MAP_BYTES}). */
 export const MAX_MAP_OFFSET = 2 ** 31;
 
+/** Whether the addon can map `length` bytes at `offset` (its 32-bit limits). */
+function addonCanMap(offset: number, length: number): boolean {
+  return length <= MAX_MAP_BYTES && offset < MAX_MAP_OFFSET;
+}
+
 /**
- * Why `length` bytes at file offset `offset` cannot be mapped by the addon whatever the
- * operating system says, or null when they can be.
+ * Why `length` bytes at file offset `offset` cannot be mapped whatever the operating system says,
+ * or null when they can be (by the addon, or by the C library's mmap through koffi).
  */
 export function unmappableReason(offset: number, length: number): string | null {
-  if (length > MAX_MAP_BYTES) return `${length} bytes is more than one mapping can be (${MAX_MAP_BYTES} bytes: the mmap addon takes 32-bit sizes)`;
-  if (offset >= MAX_MAP_OFFSET) return `it starts at byte ${offset}, past the file's first ${MAX_MAP_OFFSET} bytes (the mmap addon takes 32-bit offsets)`;
+  if (addonCanMap(offset, length) && loadAddon()) return null;
+  const c = libc();
+  if (c) return length + (offset % pageSize()) > MAX_VIEW_BYTES ? `${length} bytes is more than one mapping can be (4 GiB, the largest buffer koffi makes)` : null;
+  if (length > MAX_MAP_BYTES) return `${length} bytes is more than one mapping can be (${MAX_MAP_BYTES} bytes: the mmap addon takes 32-bit sizes; the optional dependency koffi maps up to 4 GiB)`;
+  if (offset >= MAX_MAP_OFFSET) return `it starts at byte ${offset}, past the file's first ${MAX_MAP_OFFSET} bytes (the mmap addon takes 32-bit offsets; the optional dependency koffi maps any offset)`;
   return null;
+}
+
+/** The system's page size, from the addon or the C library; 4096 when neither says. */
+function pageSize(): number {
+  return loadAddon()?.PAGESIZE ?? libc()?.pageSize() ?? 4096;
 }
 
 let addon: MmapAddon | null | undefined;
@@ -89,9 +107,9 @@ function requireBinary(require: NodeJS.Require): MmapAddon | undefined {
   return undefined;
 }
 
-/** Why memory mapping is unavailable, or null when it is available. */
+/** Why memory mapping is unavailable, or null when it is available (through either binding). */
 export function mmapUnavailableReason(): string | null {
-  return loadAddon() ? null : unavailableReason;
+  return loadAddon() || libc() ? null : `${unavailableReason}, and the optional dependency koffi is not installed`;
 }
 
 /** A mapped byte range of a file. */
@@ -104,18 +122,39 @@ export interface MappedRange {
  * Maps `length` bytes of the open file `fd` starting at byte `offset`, copy-on-write.
  * The mapping starts at `offset` rounded down to the page size; `bytes` views just the range.
  *
- * @returns the mapped range, or null when mapping is impossible (no addon, a zero length, or a
+ * @returns the mapped range, or null when mapping is impossible (no binding, a zero length, or a
  *   range {@link unmappableReason} names); the caller then reads the bytes instead.
- * @throws Error from the addon if the operating system refuses the mapping
+ * @throws Error if the operating system refuses the mapping
  */
 export function mapRange(fd: number, offset: number, length: number): MappedRange | null {
+  if (length === 0 || unmappableReason(offset, length) !== null) return null;
   const mm = loadAddon();
-  if (!mm || length === 0) return null;
-  const pageStart = offset - (offset % mm.PAGESIZE);
+  if (mm && addonCanMap(offset, length)) {
+    const pageStart = offset - (offset % mm.PAGESIZE);
+    const size = offset - pageStart + length;
+    // The page-size margin below MAX_MAP_BYTES keeps `size` a positive 32-bit integer too.
+    const buf = mm.map(size, mm.PROT_READ | mm.PROT_WRITE, mm.MAP_PRIVATE, fd, pageStart, mm.MADV_NORMAL);
+    if (buf.length !== size) return null; // never hand out a truncated view
+    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length) };
+  }
+  const c = libc();
+  if (!c) return null;
+  const pageStart = offset - (offset % pageSize());
   const size = offset - pageStart + length;
-  // The page-size margin below MAX_MAP_BYTES keeps `size` a positive 32-bit integer too.
-  if (unmappableReason(offset, length) !== null) return null;
-  const buf = mm.map(size, mm.PROT_READ | mm.PROT_WRITE, mm.MAP_PRIVATE, fd, pageStart, mm.MADV_NORMAL);
-  if (buf.length !== size) return null; // never hand out a truncated view
-  return { bytes: new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length) };
+  const address = c.mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, pageStart);
+  if (address === MAP_FAILED) throw new Error(`mmap of ${size} bytes at offset ${pageStart} failed with errno ${c.errno()}`);
+  let buffer: ArrayBuffer;
+  try {
+    buffer = c.view(address, size);
+  } catch (e) {
+    c.munmap(address, size);
+    throw e;
+  }
+  unmapWhenCollected.register(buffer, { address, size });
+  return { bytes: new Uint8Array(buffer, offset - pageStart, length) };
 }
+
+/** Unmaps a koffi mapping once its buffer, and so every view of it, has been collected. */
+const unmapWhenCollected = new FinalizationRegistry<{ address: bigint; size: number }>(({ address, size }) => {
+  libc()?.munmap(address, size);
+});

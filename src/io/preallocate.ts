@@ -1,8 +1,7 @@
 /**
  * Block preallocation before a large write: `fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, bytes)`, as
  * numpy's `ndarray.tofile` (and so `np.save`) does before it writes an array. Node's `fs` has no
- * fallocate; the optional dependency `koffi` (a C foreign-function interface that ships prebuilt
- * binaries) calls the C library's.
+ * fallocate; io/libc.ts calls the C library's through the optional dependency `koffi`.
  *
  * Why, on ext4 (bench/RESULTS.md, session 5; GloVe matrix, 136.6 MB, medians of 12):
  * - A write into preallocated blocks skips delayed allocation: a new file takes 28 ms instead
@@ -19,15 +18,9 @@
  * @internal
  */
 import { statfsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { NdpackError } from "../errors.js";
-
-/** `fallocate(2)` as koffi binds it: returns 0, or -1 with the error in `errno()`. */
-interface Fallocate {
-  call(fd: number, mode: number, offset: number, length: number): number;
-  errno(): number;
-}
+import { libc } from "./libc.js";
 
 /** FALLOC_FL_KEEP_SIZE: allocate blocks, leave the file's size to the writes. */
 const KEEP_SIZE = 1;
@@ -36,31 +29,11 @@ const MEMORY_FILESYSTEMS = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs 
 /** errno values that mean the file cannot fit (Linux): ENOSPC, EFBIG, EDQUOT. */
 const NO_ROOM: Record<number, string> = { 28: "no space left on the device", 27: "the file would be too large", 122: "disk quota exceeded" };
 
-/** @internal tests lower the size and replace the call. */
+/** @internal tests lower the size (and replace the binding through io/libc.ts's libcTuning). */
 export const preallocateTuning = {
   /** Preallocate (and load koffi) only for writes of at least this many bytes: 32 MiB. */
   minBytes: 32 * 2 ** 20,
-  /** The binding; undefined until first needed, null when it cannot be had here. */
-  binding: undefined as Fallocate | null | undefined,
 };
-
-function binding(): Fallocate | null {
-  if (preallocateTuning.binding !== undefined) return preallocateTuning.binding;
-  preallocateTuning.binding = null;
-  if (process.platform !== "linux") return null;
-  try {
-    const koffi = createRequire(import.meta.url)("koffi") as {
-      load(path: string | null): { func(signature: string): (...args: number[]) => number };
-      errno(): number;
-    };
-    // The process's own symbols include the C library's, glibc or musl.
-    const fallocate = koffi.load(null).func("int fallocate(int fd, int mode, int64_t offset, int64_t len)");
-    preallocateTuning.binding = { call: (fd, mode, offset, length) => fallocate(fd, mode, offset, length), errno: () => koffi.errno() };
-  } catch {
-    /* koffi not installed, or no binary for this platform: write without preallocating */
-  }
-  return preallocateTuning.binding;
-}
 
 /**
  * Reserves `bytes` bytes of disk blocks for the file open as `fd`, from its start, without
@@ -74,9 +47,9 @@ function binding(): Fallocate | null {
  */
 export function preallocate(fd: number, bytes: number, file: string, shown: string): void {
   if (bytes < preallocateTuning.minBytes) return;
-  const f = binding();
+  const f = libc();
   if (!f || onMemoryFilesystem(file)) return;
-  if (f.call(fd, KEEP_SIZE, 0, bytes) === 0) return;
+  if (f.fallocate(fd, KEEP_SIZE, 0, bytes) === 0) return;
   const errno = f.errno();
   if (NO_ROOM[errno]) throw new NdpackError("ERR_IO", `cannot write ${shown}: ${NO_ROOM[errno]} for its ${bytes} bytes (fallocate errno ${errno})`);
 }
