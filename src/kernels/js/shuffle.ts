@@ -36,6 +36,17 @@ export function shuffle(src: Uint8Array, dst: Uint8Array, typesize: number): voi
     const rows = new Int32Array(dst.buffer, dst.byteOffset, n);
     const q = n >>> 2;
     for (let i = 0; i < q; i++) transpose4x4(words[4 * i]!, words[4 * i + 1]!, words[4 * i + 2]!, words[4 * i + 3]!, rows, i, q);
+  } else if (typesize === 8 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0 && (dst.byteOffset & 3) === 0 && (n & 3) === 0) {
+    // Four elements at a time, as two 4x4 transposes: their low words give rows 0-3, their
+    // high words rows 4-7 (the byte loop below ran 6.9x behind WebAssembly on int64 ids).
+    const words = new Int32Array(src.buffer, src.byteOffset, 2 * n);
+    const rows = new Int32Array(dst.buffer, dst.byteOffset, 2 * n);
+    const q = n >>> 2;
+    for (let i = 0; i < q; i++) {
+      const w = 8 * i;
+      transpose4x4(words[w]!, words[w + 2]!, words[w + 4]!, words[w + 6]!, rows, i, q);
+      transpose4x4(words[w + 1]!, words[w + 3]!, words[w + 5]!, words[w + 7]!, rows, 4 * q + i, q);
+    }
   } else if (typesize === 4 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0) {
     // One 32-bit read per element instead of four byte reads.
     const words = new Uint32Array(src.buffer, src.byteOffset, n);
@@ -82,6 +93,15 @@ export function unshuffle(src: Uint8Array, dst: Uint8Array, typesize: number): v
     const words = new Int32Array(dst.buffer, dst.byteOffset, n);
     const q = n >>> 2;
     for (let i = 0; i < q; i++) transpose4x4(rows[i]!, rows[q + i]!, rows[2 * q + i]!, rows[3 * q + i]!, words, 4 * i, 1);
+  } else if (typesize === 8 && LITTLE_ENDIAN && (src.byteOffset & 3) === 0 && (dst.byteOffset & 3) === 0 && (n & 3) === 0) {
+    // The inverse of shuffle's typesize-8 path: rows 0-3 give the low words, rows 4-7 the high.
+    const rows = new Int32Array(src.buffer, src.byteOffset, 2 * n);
+    const words = new Int32Array(dst.buffer, dst.byteOffset, 2 * n);
+    const q = n >>> 2;
+    for (let i = 0; i < q; i++) {
+      transpose4x4(rows[i]!, rows[q + i]!, rows[2 * q + i]!, rows[3 * q + i]!, words, 8 * i, 2);
+      transpose4x4(rows[4 * q + i]!, rows[5 * q + i]!, rows[6 * q + i]!, rows[7 * q + i]!, words, 8 * i + 1, 2);
+    }
   } else if (typesize === 4 && LITTLE_ENDIAN && (dst.byteOffset & 3) === 0) {
     // One 32-bit write per element instead of four byte writes.
     const words = new Uint32Array(dst.buffer, dst.byteOffset, n);
