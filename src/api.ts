@@ -147,15 +147,15 @@ export function decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown 
 /** Decoded segment bytes; `maybeUnaligned` ones are copied when a view would be misaligned. */
 export type PreparedSegment = SegmentBytes & { maybeUnaligned?: boolean };
 
-/** Produces segment `i`'s decoded bytes. */
-export type SegmentLoader = (d: SegmentDescriptor, i: number, kernels: Kernels, verify: boolean) => PreparedSegment;
+/** Produces segment `i`'s decoded bytes (`segments`: all of the file's descriptors). */
+export type SegmentLoader = (d: SegmentDescriptor, i: number, kernels: Kernels, verify: boolean, segments: SegmentDescriptor[]) => PreparedSegment;
 
 /** Reads the container from `src` and decodes it, loading each segment with `load` (see {@link decodeLazily}). */
 export function decodeFrom(src: ByteSource, options: DecodeOptions, load: SegmentLoader): unknown {
   const container = readContainer(src);
   const kernels = getKernels(options.backend ?? "auto");
   const verify = options.verify ?? true;
-  return decodeLazily(container, [], (d, i) => load(d, i, kernels, verify), segmentProgress(container, options.onProgress), options);
+  return decodeLazily(container, [], (d, i) => load(d, i, kernels, verify, container.segments), segmentProgress(container, options.onProgress), options);
 }
 
 /**

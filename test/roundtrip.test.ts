@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, verify, type FilterName } from "../src/index.js";
 import { backendNames, randomBytes, tempDir } from "./helpers.js";
-import { mapRange, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
+import { liveMappingCount, mapRange, mapTuning, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
 import { libcTuning } from "../src/io/libc.js";
 
 const dir = tempDir();
@@ -361,6 +361,32 @@ describe("dump/load", () => {
     } finally {
       libcTuning.binding = saved;
       closeSync(fd);
+    }
+  });
+
+  it("maps many small arrays with one mapping, not one each (the kernel allows 65,530 a process)", async () => {
+    const path = join(dir, "many.ndpack");
+    const arrays = Array.from({ length: 3000 }, (_, i) => new Float32Array(1025).fill(i));
+    dumpSync(arrays, path); // each 4,100 bytes: one segment each
+    for (const back of [loadSync(path, { mmap: true }), await load(path, { mmap: true })] as Float32Array[][]) {
+      expect(loadInfo(back)).toEqual({ mappedSegments: 3000, readSegments: 0 });
+      expect(new Set(back.map((a) => a.buffer)).size).toBe(1);
+      for (const i of [0, 1, 1234, 2999]) expect([back[i]![0], back[i]![1024], back[i]!.byteOffset % 4]).toEqual([i, i, 0]);
+    }
+  });
+
+  it("reads instead of mapping once too many mappings are alive, and says why", () => {
+    const path = join(dir, "budget.ndpack");
+    dumpSync({ a: new Float64Array(1000).fill(3) }, path);
+    const saved = mapTuning.budget;
+    try {
+      mapTuning.budget = liveMappingCount();
+      const back = loadSync(path, { mmap: true }) as { a: Float64Array };
+      expect(back.a[999]).toBe(3);
+      expect(loadInfo(back)).toMatchObject({ mappedSegments: 0, readSegments: 1 });
+      expect(loadInfo(back)?.mmapFallbackReason).toMatch(/segment 0 cannot be mapped: \d+ mappings made by ndpack are still alive .*vm\.max_map_count/);
+    } finally {
+      mapTuning.budget = saved;
     }
   });
 

@@ -27,7 +27,7 @@ import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type 
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { preallocate } from "./preallocate.js";
 import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
-import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
+import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
 export interface DumpInfo {
@@ -222,26 +222,48 @@ export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
   }
 }
 
-/** Maps segment `i` copy-on-write, or records in `info` why it could not be and returns null. */
-function tryMap(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo): PreparedSegment | null {
-  // An empty segment has no pages: nothing to map and nothing to read, so no reason to give.
-  if (d.storedBytes === 0) {
-    info.mappedSegments++;
-    return { buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0 };
+/** Maps a load's uncompressed segments; `map(i)` gives segment `i`'s view, or null (the reason is in `info`). */
+interface SegmentMapper {
+  map(i: number): PreparedSegment | null;
+}
+
+/**
+ * Maps a file's uncompressed segments copy-on-write for one load. Consecutive segments share one
+ * mapping of at most MAX_MAP_BYTES, made when the graph first reaches one of them: a mapping per
+ * segment reached the kernel's limit of 65,530 mappings with a file of 70,000 small arrays, and
+ * the process aborted. Each segment's view starts at its own offset, so it is aligned (segments
+ * sit on 64-byte boundaries, mappings on pages); its buffer is the shared mapping.
+ */
+function segmentMapper(fd: number, segments: SegmentDescriptor[], info: LoadInfo): SegmentMapper {
+  const groupOf = new Int32Array(segments.length).fill(-1);
+  const groups: { start: number; end: number; bytes?: Uint8Array | null }[] = [];
+  for (const [i, d] of segments.entries()) {
+    if (!isMappable(d) || d.storedBytes === 0) continue;
+    const last = groups[groups.length - 1];
+    const end = d.offset + d.storedBytes;
+    if (last && i > 0 && groupOf[i - 1] === groups.length - 1 && end - last.start <= MAX_MAP_BYTES) last.end = end;
+    else groups.push({ start: d.offset, end });
+    groupOf[i] = groups.length - 1;
   }
-  let mapped = null;
-  try {
-    mapped = mapRange(fd, d.offset, d.storedBytes);
-  } catch (e) {
-    info.mmapFallbackReason ??= `segment ${i}: the operating system refused the mapping (${(e as Error).message})`;
-    return null;
-  }
-  if (mapped) {
-    info.mappedSegments++;
-    return { buffer: mapped.bytes.buffer, byteOffset: mapped.bytes.byteOffset, byteLength: mapped.bytes.byteLength };
-  }
-  info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} cannot be mapped: ${unmappableReason(d.offset, d.storedBytes) ?? "unknown reason"}`;
-  return null;
+  return {
+    map(i) {
+      const d = segments[i]!;
+      // An empty segment has no pages: nothing to map and nothing to read, so no reason to give.
+      if (d.storedBytes === 0) {
+        info.mappedSegments++;
+        return { buffer: new ArrayBuffer(0), byteOffset: 0, byteLength: 0 };
+      }
+      const g = groups[groupOf[i]!]!;
+      if (g.bytes === undefined) {
+        const why: { reason?: string } = {};
+        g.bytes = mapRange(fd, g.start, g.end - g.start, why)?.bytes ?? null;
+        if (!g.bytes) info.mmapFallbackReason ??= mmapUnavailableReason() ?? `segment ${i} cannot be mapped: ${why.reason ?? "unknown reason"}`;
+      }
+      if (!g.bytes) return null;
+      info.mappedSegments++;
+      return { buffer: g.bytes.buffer, byteOffset: g.bytes.byteOffset + (d.offset - g.start), byteLength: d.storedBytes };
+    },
+  };
 }
 
 /**
@@ -260,8 +282,12 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
   try {
     const src = fileSource(fd, fileSize(fd, path), path);
     const info: LoadInfo = { mappedSegments: 0, readSegments: 0 };
-    const value = decodeFrom(src, options, (d, i, kernels, verify): PreparedSegment => {
-      if (isMappable(d)) return loadMappable(fd, d, i, info, options.mmap === true, kernels, verify, path);
+    let mapper: SegmentMapper | null = null;
+    const value = decodeFrom(src, options, (d, i, kernels, verify, segments): PreparedSegment => {
+      if (isMappable(d)) {
+        if (options.mmap) mapper ??= segmentMapper(fd, segments, info);
+        return loadMappable(fd, d, i, info, mapper, kernels, verify, path);
+      }
       info.readSegments++;
       if (options.mmap) info.mmapFallbackReason ??= compressedReason(i);
       return decodeChunked(d, i, src, kernels, verify);
@@ -286,14 +312,13 @@ function withFile(e: unknown, path: string): unknown {
 }
 
 /**
- * Segment `i`, stored as it is (no codec, no filter): mapped when `mmap` is asked for and the
- * mapping works, else read into a new buffer (its chunk checksums, if any, checked with `verify`).
+ * Segment `i`, stored as it is (no codec, no filter): mapped when there is a `mapper` (`mmap` was
+ * asked for) and the mapping works, else read into a new buffer (its chunk checksums, if any,
+ * checked with `verify`).
  */
-function loadMappable(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo, mmap: boolean, kernels: Kernels, verify: boolean, path: string): PreparedSegment {
-  if (mmap) {
-    const mapped = tryMap(fd, d, i, info);
-    if (mapped) return mapped;
-  }
+function loadMappable(fd: number, d: SegmentDescriptor, i: number, info: LoadInfo, mapper: SegmentMapper | null, kernels: Kernels, verify: boolean, path: string): PreparedSegment {
+  const mapped = mapper?.map(i);
+  if (mapped) return mapped;
   info.readSegments++;
   const out = new ArrayBuffer(d.storedBytes);
   for (let at = 0; at < d.storedBytes; at += WINDOW_BYTES) {
@@ -360,12 +385,13 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
     const done = segmentProgress(container, options.onProgress);
     // Segments the addon can map are mapped when the graph reaches them, as in loadSync (see
     // decodeLazily): maps are synchronous and instant. The rest are read now, without blocking.
-    const mapLater = options.mmap === true && mmapUnavailableReason() === null;
+    const mapper = options.mmap ? segmentMapper(handle.fd, container.segments, info) : null;
+    const mapLater = mapper !== null && mmapUnavailableReason() === null;
     for (const [i, d] of container.segments.entries()) {
       if (mapLater && isMappable(d) && unmappableReason(d.offset, d.storedBytes) === null) continue;
       if (options.mmap && !isMappable(d)) info.mmapFallbackReason ??= compressedReason(i);
-      if (options.mmap && isMappable(d)) {
-        const mapped = tryMap(handle.fd, d, i, info); // records why it cannot be mapped
+      if (mapper && isMappable(d)) {
+        const mapped = mapper.map(i); // records why it cannot be mapped
         if (mapped) {
           prepared[i] = mapped;
           done(i);
@@ -391,7 +417,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       done(i);
     }
     // A deferred map the operating system refuses is read instead, synchronously: a rare path.
-    const value = decodeLazily(container, prepared, (d, i) => loadMappable(handle.fd, d, i, info, true, kernels, verify, path), done, options);
+    const value = decodeLazily(container, prepared, (d, i) => loadMappable(handle.fd, d, i, info, mapper, kernels, verify, path), done, options);
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } catch (e) {

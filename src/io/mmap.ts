@@ -9,7 +9,7 @@
  * returned buffer: the addon unmaps it when the buffer is garbage-collected, and so does a
  * FinalizationRegistry for the koffi path.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { libc, MAP_FAILED, MAP_PRIVATE, MAX_VIEW_BYTES, PROT_READ, PROT_WRITE } from "./libc.js";
@@ -121,13 +121,40 @@ export interface MappedRange {
 /**
  * Maps `length` bytes of the open file `fd` starting at byte `offset`, copy-on-write.
  * The mapping starts at `offset` rounded down to the page size; `bytes` views just the range.
+ * Never throws: when the range cannot be mapped, it returns null and, given `why`, says why.
  *
- * @returns the mapped range, or null when mapping is impossible (no binding, a zero length, or a
- *   range {@link unmappableReason} names); the caller then reads the bytes instead.
- * @throws Error if the operating system refuses the mapping
+ * @param why receives the reason when the result is null
+ * @returns the mapped range, or null when mapping is impossible or refused: no binding, a zero
+ *   length, a range {@link unmappableReason} names, too many live mappings (see
+ *   {@link mappingBudget}), or the operating system's refusal; the caller then reads the bytes.
  */
-export function mapRange(fd: number, offset: number, length: number): MappedRange | null {
-  if (length === 0 || unmappableReason(offset, length) !== null) return null;
+export function mapRange(fd: number, offset: number, length: number, why: { reason?: string } = {}): MappedRange | null {
+  if (length === 0) return null;
+  const unmappable = mmapUnavailableReason() ?? unmappableReason(offset, length);
+  if (unmappable !== null) {
+    why.reason = unmappable;
+    return null;
+  }
+  if (liveMappings >= mappingBudget()) {
+    why.reason = `${liveMappings} mappings made by ndpack are still alive (not yet garbage-collected); past ${mappingBudget()}, half the kernel's vm.max_map_count, arrays are read instead, as running out of mappings would abort the process`;
+    return null;
+  }
+  try {
+    const bytes = mapNow(fd, offset, length);
+    if (bytes === null) {
+      why.reason = `the mmap addon returned a shorter mapping than the ${length} bytes asked for`;
+      return null;
+    }
+    liveMappings++;
+    countedMappings.register(bytes.buffer, undefined);
+    return { bytes };
+  } catch (e) {
+    why.reason = `the operating system refused the mapping (${(e as Error).message})`;
+    return null;
+  }
+}
+
+function mapNow(fd: number, offset: number, length: number): Uint8Array | null {
   const mm = loadAddon();
   if (mm && addonCanMap(offset, length)) {
     const pageStart = offset - (offset % mm.PAGESIZE);
@@ -135,10 +162,9 @@ export function mapRange(fd: number, offset: number, length: number): MappedRang
     // The page-size margin below MAX_MAP_BYTES keeps `size` a positive 32-bit integer too.
     const buf = mm.map(size, mm.PROT_READ | mm.PROT_WRITE, mm.MAP_PRIVATE, fd, pageStart, mm.MADV_NORMAL);
     if (buf.length !== size) return null; // never hand out a truncated view
-    return { bytes: new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length) };
+    return new Uint8Array(buf.buffer, buf.byteOffset + (offset - pageStart), length);
   }
-  const c = libc();
-  if (!c) return null;
+  const c = libc()!; // unmappableReason said one of the two can map this range
   const pageStart = offset - (offset % pageSize());
   const size = offset - pageStart + length;
   const address = c.mmap(size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, pageStart);
@@ -151,10 +177,46 @@ export function mapRange(fd: number, offset: number, length: number): MappedRang
     throw e;
   }
   unmapWhenCollected.register(buffer, { address, size });
-  return { bytes: new Uint8Array(buffer, offset - pageStart, length) };
+  return new Uint8Array(buffer, offset - pageStart, length);
 }
 
 /** Unmaps a koffi mapping once its buffer, and so every view of it, has been collected. */
 const unmapWhenCollected = new FinalizationRegistry<{ address: bigint; size: number }>(({ address, size }) => {
   libc()?.munmap(address, size);
 });
+
+/**
+ * Mappings ndpack made whose buffers have not been collected yet, by either binding. Both unmap
+ * only after a garbage collection and a turn of the event loop, so a synchronous loop of loads
+ * piles them up; at the kernel's vm.max_map_count (65,530 by default) the next allocation of
+ * any kind fails, and V8 aborts the process (a fresh-user trial saw it at 65,200 segments).
+ */
+let liveMappings = 0;
+const countedMappings = new FinalizationRegistry<undefined>(() => {
+  liveMappings--;
+});
+
+/** @internal tests lower the budget. */
+export const mapTuning = {
+  /** Live mappings allowed; undefined until first needed (half of vm.max_map_count). */
+  budget: undefined as number | undefined,
+};
+
+/** How many live mappings ndpack makes at most: half of vm.max_map_count, leaving the rest to the process. */
+function mappingBudget(): number {
+  if (mapTuning.budget === undefined) {
+    let max = 65530;
+    try {
+      max = Number(readFileSync("/proc/sys/vm/max_map_count", "utf8")) || max;
+    } catch {
+      /* not Linux: keep the Linux default */
+    }
+    mapTuning.budget = Math.floor(max / 2);
+  }
+  return mapTuning.budget;
+}
+
+/** Mappings ndpack made that are still alive, as far as it knows. @internal for tests. */
+export function liveMappingCount(): number {
+  return liveMappings;
+}
