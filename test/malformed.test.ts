@@ -127,6 +127,15 @@ describe("malformed input gives a typed error", () => {
     const short = join(dir, "short.ndpack");
     writeFileSync(short, sample.subarray(0, 10));
     expect(thrown(() => loadSync(short)).message.split(short).length).toBe(2);
+    // A short relative path that occurs in the message by chance is still added.
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      writeFileSync("a", sample.subarray(0, sample.length - 1));
+      expect(thrown(() => loadSync("a")).message).toMatch(/^a: /);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("rejects a footer whose regions lie outside the file", () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dump, dumpSync, loadSync } from "../src/index.js";
@@ -115,6 +115,22 @@ describe("what a dump replaces", () => {
     await expect(write({ v: 1 }, join(links, "missing"))).rejects.toMatchObject({ code: "ERR_IO" });
     symlinkSync("folder/", join(links, "slash"));
     await expect(write({ v: 1 }, join(links, "slash"))).rejects.toMatchObject({ code: "ERR_IO" });
+  });
+
+  it.each(both)("%s writes a new file named through a symlinked folder and '..' where the system puts it, temp file included", async (_, write) => {
+    // The target's folder is on another filesystem (tmpfs): a temp file made in the folder the
+    // text names (".." taken literally) could not be renamed there (EXDEV).
+    const other = mkdtempSync(join("/dev/shm", "ndpack-"));
+    try {
+      mkdirSync(join(other, "deep"));
+      const link = join(dir, "to-shm-" + _);
+      symlinkSync(join(other, "deep"), link);
+      await write({ v: 5 }, `${link}/../z.ndpack`); // not path.join, which would drop the ".."
+      expect(loadSync(join(other, "z.ndpack"))).toEqual({ v: 5 });
+      expect(readdirSync(other).sort()).toEqual(["deep", "z.ndpack"]);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it.each(both)("%s refuses a FIFO or a directory with ERR_IO and leaves it as it was", async (_, write) => {

@@ -307,7 +307,8 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
  * loading many files can tell which one is bad. Anything else passes through as it is.
  */
 function withFile(e: unknown, path: string): unknown {
-  if (e instanceof NdpackError && !e.message.includes(path)) e.message = `${path}: ${e.message}`;
+  // Messages that name the file do so as "PATH: ..." or "... PATH: ..." (ioError, short reads).
+  if (e instanceof NdpackError && !e.message.startsWith(`${path}: `) && !e.message.includes(` ${path}: `)) e.message = `${path}: ${e.message}`;
   return e;
 }
 

@@ -60,7 +60,7 @@ function linkEnd(p: string): string {
       if (!fs.lstatSync(p).isSymbolicLink()) return p;
       link = fs.readlinkSync(p);
     } catch {
-      return p;
+      return inRealFolder(p);
     }
     const joined = path.isAbsolute(link) ? link : path.dirname(p) + path.sep + link;
     const cut = joined.lastIndexOf(path.sep);
@@ -75,6 +75,20 @@ function linkEnd(p: string): string {
     p = path.join(dir, base);
   }
   throw new NdpackError("ERR_IO", `cannot write ${p}: too many levels of symbolic links`);
+}
+
+/**
+ * `p` with its folder part resolved by the operating system: `link/../x` through a symlinked
+ * `link` names `x` in the folder above the link's target, not in the current one, and the temp
+ * file must go where the rename will put the file (another filesystem gave EXDEV). Unchanged
+ * when the folder does not exist (the create then fails with ENOENT).
+ */
+function inRealFolder(p: string): string {
+  try {
+    return path.join(fs.realpathSync.native(path.dirname(p)), path.basename(p));
+  } catch {
+    return p;
+  }
 }
 
 /** Name of the temporary file a write to `target` goes through (same folder, so rename is atomic). */
