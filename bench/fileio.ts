@@ -27,13 +27,19 @@ import { dumpSync, loadSync, NDArray } from "../src/index.js";
 import { loadNpy, saveNpy } from "../src/interop/npy.js";
 
 const args = process.argv.slice(2);
-const at = args.indexOf("--reps");
-const REPS = at >= 0 ? Number(args[at + 1]) : 15;
-if (!Number.isInteger(REPS) || REPS < 1) {
-  console.error(`--reps takes a whole number of runs, 1 or more; got ${args[at + 1]}`);
-  process.exit(2);
-}
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/** `--reps N` (1 to 1000), the only option; anything else is refused. */
+function parseReps(): number {
+  if (args[0] === "--matrix") return 0;
+  if (args.length === 0) return 15;
+  if (args.length !== 2 || args[0] !== "--reps" || !/^[0-9]{1,4}$/.test(args[1]!) || Number(args[1]) < 1 || Number(args[1]) > 1000) {
+    console.error(`usage: node --expose-gc dist/bench/fileio.js [--reps N], N from 1 to 1000 (default 15); got: ${args.join(" ")}`);
+    process.exit(2);
+  }
+  return Number(args[1]);
+}
+const REPS = parseReps();
 
 /** numpy in a child: `save`, `load`, `mmap` requests, one per line, each answered with its seconds. */
 const PYTHON = `
@@ -76,7 +82,14 @@ async function main(): Promise<void> {
     saveNpy(args[1]!, gloveMatrix().vectors);
     return;
   }
+  if (!gc) console.error("fileio: run node with --expose-gc, or Node's own collections fall inside the timings");
   const dir = mkdtempSync(join(tmpdir(), "ndpack-fileio-"));
+  // Its files are 400-500 MB: removed on Ctrl-C too.
+  const cleanUp = (signal: NodeJS.Signals) => {
+    rmSync(dir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", cleanUp).once("SIGTERM", cleanUp);
   try {
     const npy = join(dir, "glove.npy");
     execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--matrix", npy], { stdio: "inherit" });
@@ -115,7 +128,7 @@ async function main(): Promise<void> {
     };
     const rows: [string, () => number | Promise<number>][] = [
       ["dumpSync", () => timed(() => dumpSync(matrix, file))],
-      ["fs: writeSync + rename, not preallocated (dumpSync before session 5)", () => timed(floorWrite)],
+      ["fs: writeSync + rename, not preallocated (what dumpSync did before it preallocated)", () => timed(floorWrite)],
       ["np.save", () => numpy("save")],
       ["loadSync", () => timed(() => loadSync(file))],
       ["fs floor: readSync into a new ArrayBuffer", () => timed(floorRead)],

@@ -44,8 +44,9 @@ export interface ReadWord2vecOptions {
    */
   binary?: boolean;
   /**
-   * File readers only: map the file into memory when the optional mmap addon is available and
-   * the file is under 2 GiB (default true), parsing the mapped pages in place; otherwise, or
+   * File readers only: map the file into memory when it can be mapped (default true: under
+   * 2 GiB with the mmap addon, up to 4 GiB with koffi; see `LoadOptions.mmap`), parsing the
+   * mapped pages in place; otherwise, or
    * when false, the file is read in {@link WORD2VEC_CHUNK_BYTES} chunks. Either way the file
    * never becomes one string.
    */

@@ -47,7 +47,7 @@ function addonCanMap(offset: number, length: number): boolean {
 export function unmappableReason(offset: number, length: number): string | null {
   if (addonCanMap(offset, length) && loadAddon()) return null;
   const c = libc();
-  if (c) return length + (offset % pageSize()) > MAX_VIEW_BYTES ? `${length} bytes is more than one mapping can be (4 GiB, the largest buffer koffi makes)` : null;
+  if (c) return length + (offset % pageSize()) > MAX_VIEW_BYTES ? `${length} bytes is more than one mapping can be (4 GiB with the rounding to whole pages: the largest buffer koffi makes)` : null;
   if (length > MAX_MAP_BYTES) return `${length} bytes is more than one mapping can be (${MAX_MAP_BYTES} bytes: the mmap addon takes 32-bit sizes; the optional dependency koffi maps up to 4 GiB)`;
   if (offset >= MAX_MAP_OFFSET) return `it starts at byte ${offset}, past the file's first ${MAX_MAP_OFFSET} bytes (the mmap addon takes 32-bit offsets; the optional dependency koffi maps any offset)`;
   return null;
