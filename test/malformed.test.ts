@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, encode, isNdpackError, load, loadSync, NDArray } from "../src/index.js";
+import { decode, encode, inspect, isNdpackError, load, loadNpy, loadSync, NDArray, verify } from "../src/index.js";
 import { FOOTER_BYTES, readFooter, writeFooter } from "../src/format.js";
 import { xxhash32 } from "../src/kernels/js/xxhash32.js";
 import { tempDir, thrown } from "./helpers.js";
@@ -127,6 +127,12 @@ describe("malformed input gives a typed error", () => {
     const short = join(dir, "short.ndpack");
     writeFileSync(short, sample.subarray(0, 10));
     expect(thrown(() => loadSync(short)).message.split(short).length).toBe(2);
+    // inspect, verify and the interop readers name it too.
+    expect(thrown(() => inspect(file)).message).toBe(`${file}: ${inMemory}`);
+    expect(thrown(() => verify(file)).message).toBe(`${file}: ${inMemory}`);
+    const npy = join(dir, "bad.npy");
+    writeFileSync(npy, "not an npy file at all");
+    expect(thrown(() => loadNpy(npy)).message).toMatch(new RegExp(`^${npy.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: npy: `));
     // A short relative path that occurs in the message by chance is still added.
     const cwd = process.cwd();
     try {

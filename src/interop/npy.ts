@@ -19,7 +19,7 @@ import {
   allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fortranToC, fromBigEndian, fromLittleEndian,
   swapInPlace,
 } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** The 6 magic bytes every `.npy` file starts with: `\x93NUMPY`. */
 export const NPY_MAGIC: Uint8Array = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);
@@ -443,6 +443,8 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
     if (h.bigEndian) swapInPlace(arr, DTYPES[h.dtype].itemsize);
     if (h.fortranOrder) arr = fortranToC(arr, h.shape, h.dtype);
     return new NDArray(arr, h.shape, h.dtype);
+  } catch (e) {
+    throw namingFile(e, path);
   } finally {
     fs.closeSync(fd);
   }

@@ -20,7 +20,7 @@ import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, is
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
 export interface ReadNpzOptions {
@@ -538,6 +538,8 @@ export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<stri
       });
     }
     return out;
+  } catch (e) {
+    throw namingFile(e, path);
   } finally {
     fs.closeSync(fd);
   }

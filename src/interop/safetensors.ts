@@ -17,7 +17,7 @@ import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError } f
 import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian, setOwn } from "./common.js";
-import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Largest JSON header accepted, in bytes (the reference's `MAX_HEADER_SIZE`). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -286,6 +286,8 @@ export function loadSafetensors(path: string, options: LoadSafetensorsOptions = 
       setOwn(tensors, e.name, new NDArray(data, e.shape, e.dtype));
     }
     return { tensors, metadata };
+  } catch (e) {
+    throw namingFile(e, path);
   } finally {
     fs.closeSync(fd);
   }

@@ -17,7 +17,7 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, NdpackError, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -26,7 +26,7 @@ import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { preallocate } from "./preallocate.js";
-import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
+import { atomicWriteSync, checkPath, fileSize, namingFile, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
@@ -217,6 +217,8 @@ export function withFileSource<T>(path: string, fn: (src: ByteSource) => T): T {
   const fd = openRead(path);
   try {
     return fn(fileSource(fd, fileSize(fd, path), path));
+  } catch (e) {
+    throw namingFile(e, path);
   } finally {
     closeSync(fd);
   }
@@ -295,21 +297,10 @@ export function loadSync(path: string, options: LoadOptions = {}): unknown {
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } catch (e) {
-    throw withFile(e, path);
+    throw namingFile(e, path);
   } finally {
     closeSync(fd);
   }
-}
-
-/**
- * `e`, when it is an NdpackError whose message does not name the file yet, with `path` at the
- * start of its message ("glove.ndpack: $.vectors: segment 0 chunk 2: checksum ..."): a program
- * loading many files can tell which one is bad. Anything else passes through as it is.
- */
-function withFile(e: unknown, path: string): unknown {
-  // Messages that name the file do so as "PATH: ..." or "... PATH: ..." (ioError, short reads).
-  if (e instanceof NdpackError && !e.message.startsWith(`${path}: `) && !e.message.includes(` ${path}: `)) e.message = `${path}: ${e.message}`;
-  return e;
 }
 
 /**
@@ -422,7 +413,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
     if (typeof value === "object" && value !== null) infos.set(value, info);
     return value;
   } catch (e) {
-    throw withFile(e, path);
+    throw namingFile(e, path);
   } finally {
     await handle.close();
   }

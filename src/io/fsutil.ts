@@ -247,6 +247,17 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
   }
 }
 
+/**
+ * `e`, when it is an NdpackError whose message does not name the file yet, with `path` at the
+ * start of its message ("glove.ndpack: $.vectors: segment 0 chunk 2: checksum ..."): a program
+ * loading many files can tell which one is bad. Anything else passes through as it is.
+ */
+export function namingFile(e: unknown, path: string): unknown {
+  // Messages that name the file do so as "PATH: ..." or "... PATH: ..." (ioError, short reads).
+  if (e instanceof NdpackError && !e.message.startsWith(`${path}: `) && !e.message.includes(` ${path}: `)) e.message = `${path}: ${e.message}`;
+  return e;
+}
+
 /** Writes all of `bytes` to `fd` at the current position (loops over short writes). */
 export function writeAll(fd: number, bytes: Uint8Array, pathForErrors: string): void {
   let done = 0;
