@@ -125,8 +125,8 @@ export interface MappedRange {
  *
  * @param why receives the reason when the result is null
  * @returns the mapped range, or null when mapping is impossible or refused: no binding, a zero
- *   length, a range {@link unmappableReason} names, too many live mappings (see
- *   {@link mappingBudget}), or the operating system's refusal; the caller then reads the bytes.
+ *   length, a range {@link unmappableReason} names, too many live mappings (half of the
+ *   kernel's vm.max_map_count), or the operating system's refusal; the caller then reads the bytes.
  */
 export function mapRange(fd: number, offset: number, length: number, why: { reason?: string } = {}): MappedRange | null {
   if (length === 0) return null;
