@@ -364,15 +364,26 @@ describe("dump/load", () => {
     }
   });
 
-  it("maps many small arrays with one mapping, not one each (the kernel allows 65,530 a process)", async () => {
+  it("maps small arrays in shared mappings of up to 1 MiB, not one each (the kernel allows 65,530 a process)", async () => {
     const path = join(dir, "many.ndpack");
     const arrays = Array.from({ length: 3000 }, (_, i) => new Float32Array(1025).fill(i));
-    dumpSync(arrays, path); // each 4,100 bytes: one segment each
+    dumpSync(arrays, path); // each 4,100 bytes (4,160 with padding): one segment each, 12.5 MB
     for (const back of [loadSync(path, { mmap: true }), await load(path, { mmap: true })] as Float32Array[][]) {
       expect(loadInfo(back)).toEqual({ mappedSegments: 3000, readSegments: 0 });
-      expect(new Set(back.map((a) => a.buffer)).size).toBe(1);
+      const buffers = new Set(back.map((a) => a.buffer));
+      expect(buffers.size).toBe(Math.ceil((3000 * 4160) / (252 * 4160))); // 252 segments fit in 1 MiB
+      for (const b of buffers) expect(b.byteLength).toBeLessThanOrEqual(2 ** 20 + 4096);
       for (const i of [0, 1, 1234, 2999]) expect([back[i]![0], back[i]![1024], back[i]!.byteOffset % 4]).toEqual([i, i, 0]);
     }
+  });
+
+  it("gives an array of 64 KiB or more a mapping of its own: saving small neighbours again stays small", () => {
+    const path = join(dir, "sandwich.ndpack");
+    dumpSync({ s1: new Float32Array(2000).fill(1), big: new Uint8Array(3_000_000).fill(5), s2: new Float32Array(2000).fill(2) }, path);
+    const x = loadSync(path, { mmap: true }) as { s1: Float32Array; big: Uint8Array; s2: Float32Array };
+    expect(loadInfo(x)?.mappedSegments).toBe(3);
+    expect(new Set([x.s1.buffer, x.big.buffer, x.s2.buffer]).size).toBe(3);
+    expect(encode({ s1: x.s1, s2: x.s2 }).length).toBeLessThan(20_000);
   });
 
   it("reads instead of mapping once too many mappings are alive, and says why", () => {

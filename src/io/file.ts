@@ -17,7 +17,7 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, markNamesFile, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -229,22 +229,30 @@ interface SegmentMapper {
   map(i: number): PreparedSegment | null;
 }
 
+/** Segments under this size share mappings (see {@link segmentMapper}): 64 KiB. */
+const SMALL_SEGMENT_BYTES = 64 * 1024;
+/** The most bytes one shared mapping of small segments spans: 1 MiB. */
+const SHARED_MAPPING_BYTES = 1024 * 1024;
+
 /**
- * Maps a file's uncompressed segments copy-on-write for one load. Consecutive segments share one
- * mapping of at most MAX_MAP_BYTES, made when the graph first reaches one of them: a mapping per
- * segment reached the kernel's limit of 65,530 mappings with a file of 70,000 small arrays, and
- * the process aborted. Each segment's view starts at its own offset, so it is aligned (segments
- * sit on 64-byte boundaries, mappings on pages); its buffer is the shared mapping.
+ * Maps a file's uncompressed segments copy-on-write for one load, each when the graph first
+ * reaches it. A segment of 64 KiB or more gets a mapping of its own. Smaller ones share
+ * mappings of up to 1 MiB: one mapping per segment reached the kernel's limit of 65,530 with a
+ * file of 70,000 small arrays, and the process aborted. The cap bounds what sharing costs: two
+ * small arrays of one load are views of one buffer, so saving them again, or cloning one, takes
+ * the bytes between them too (at most 1 MiB). Every view starts at its own segment's offset, so
+ * it is aligned (segments sit on 64-byte boundaries, mappings on pages).
  */
 function segmentMapper(fd: number, segments: SegmentDescriptor[], info: LoadInfo): SegmentMapper {
   const groupOf = new Int32Array(segments.length).fill(-1);
-  const groups: { start: number; end: number; bytes?: Uint8Array | null }[] = [];
+  const groups: { start: number; end: number; shared: boolean; bytes?: Uint8Array | null }[] = [];
   for (const [i, d] of segments.entries()) {
     if (!isMappable(d) || d.storedBytes === 0) continue;
     const last = groups[groups.length - 1];
     const end = d.offset + d.storedBytes;
-    if (last && i > 0 && groupOf[i - 1] === groups.length - 1 && end - last.start <= MAX_MAP_BYTES) last.end = end;
-    else groups.push({ start: d.offset, end });
+    const small = d.storedBytes < SMALL_SEGMENT_BYTES;
+    if (small && last?.shared && end - last.start <= SHARED_MAPPING_BYTES) last.end = end;
+    else groups.push({ start: d.offset, end, shared: small });
     groupOf[i] = groups.length - 1;
   }
   return {
@@ -339,7 +347,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
         } catch (e) {
           throw ioError("cannot read", path, e);
         }
-        if (n === 0) throw new TruncatedError(`${path}: file ended at ${position + at} bytes while reading ${into.length} bytes at ${position}`);
+        if (n === 0) throw markNamesFile(new TruncatedError(`${path}: file ended at ${position + at} bytes while reading ${into.length} bytes at ${position}`));
         at += n;
       }
     };
@@ -366,7 +374,7 @@ export async function load(path: string, options: LoadOptions = {}): Promise<unk
       size,
       read: (offset, length) => {
         const r = regions.get(key(offset, length));
-        if (!r) throw new CorruptError(`${path}: unexpected read of ${length} bytes at offset ${offset}`, { offset });
+        if (!r) throw markNamesFile(new CorruptError(`${path}: unexpected read of ${length} bytes at offset ${offset}`, { offset }));
         return r;
       },
     });
