@@ -132,10 +132,23 @@ export function isNdpackError(err: unknown, code?: ErrorCode): err is NdpackErro
   return code === undefined || (err as NdpackError).code === code;
 }
 
-/** Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`. */
+const NAMES_FILE = Symbol("ndpack.namesFile");
+
+/** Marks `e` as one whose message names its file already, so file readers add no prefix. @internal */
+export function markNamesFile<E extends NdpackError>(e: E): E {
+  Object.defineProperty(e, NAMES_FILE, { value: true });
+  return e;
+}
+
+/** Whether {@link markNamesFile} marked `e`. @internal */
+export function namesFile(e: NdpackError): boolean {
+  return NAMES_FILE in e;
+}
+
+/** Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`; its message names `path`. */
 export function ioError(action: string, path: string, cause: unknown): NdpackError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new NdpackError("ERR_IO", `${action} ${path}: ${reason}`, { cause });
+  return markNamesFile(new NdpackError("ERR_IO", `${action} ${path}: ${reason}`, { cause }));
 }
 
 /**

@@ -139,6 +139,10 @@ describe("malformed input gives a typed error", () => {
       process.chdir(dir);
       writeFileSync("a", sample.subarray(0, sample.length - 1));
       expect(thrown(() => loadSync("a")).message).toMatch(/^a: /);
+      const flipped = encode({ x: new Float32Array(5000).fill(1) }, { checksum: true });
+      flipped[200]! ^= 1;
+      writeFileSync("0", flipped); // "segment 0 chunk 0: " holds " 0: "
+      expect(thrown(() => loadSync("0")).message).toMatch(/^0: \$\.x: segment 0 chunk 0: checksum/);
     } finally {
       process.chdir(cwd);
     }

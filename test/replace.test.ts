@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dump, dumpSync, loadSync } from "../src/index.js";
@@ -127,6 +127,12 @@ describe("what a dump replaces", () => {
       symlinkSync(join(other, "deep"), link);
       await write({ v: 5 }, `${link}/../z.ndpack`); // not path.join, which would drop the ".."
       expect(loadSync(join(other, "z.ndpack"))).toEqual({ v: 5 });
+      expect(readdirSync(other).sort()).toEqual(["deep", "z.ndpack"]);
+      // Replacing it goes through the link too, and leaves a decoy named by the text alone.
+      writeFileSync(join(dir, "z.ndpack"), "decoy");
+      await write({ v: 6 }, `${link}/../z.ndpack`);
+      expect(loadSync(join(other, "z.ndpack"))).toEqual({ v: 6 });
+      expect(readFileSync(join(dir, "z.ndpack"), "utf8")).toBe("decoy");
       expect(readdirSync(other).sort()).toEqual(["deep", "z.ndpack"]);
     } finally {
       rmSync(other, { recursive: true, force: true });

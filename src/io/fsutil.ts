@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { NdpackError, TruncatedError, ioError } from "../errors.js";
+import { NdpackError, TruncatedError, ioError, markNamesFile, namesFile } from "../errors.js";
 import { preallocate } from "./preallocate.js";
 
 /** What a write replaces: the file's real path and the permission bits to give the new file. */
@@ -38,7 +38,9 @@ export function replaceTarget(target: string): ReplaceTarget {
   }
   let real = target;
   try {
-    real = fs.realpathSync(target);
+    // .native: the system resolves `link/../x` through the link; the JavaScript version
+    // drops `link/..` as text first and would replace another file.
+    real = fs.realpathSync.native(target);
   } catch {
     /* raced away: write to the path as given */
   }
@@ -253,8 +255,10 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
  * loading many files can tell which one is bad. Anything else passes through as it is.
  */
 export function namingFile(e: unknown, path: string): unknown {
-  // Messages that name the file do so as "PATH: ..." or "... PATH: ..." (ioError, short reads).
-  if (e instanceof NdpackError && !e.message.startsWith(`${path}: `) && !e.message.includes(` ${path}: `)) e.message = `${path}: ${e.message}`;
+  if (e instanceof NdpackError && !namesFile(e)) {
+    e.message = `${path}: ${e.message}`;
+    markNamesFile(e);
+  }
   return e;
 }
 
@@ -295,10 +299,10 @@ export function readExactSync(
       throw ioError("cannot read", pathForErrors, err);
     }
     if (n === 0) {
-      throw new TruncatedError(
+      throw markNamesFile(new TruncatedError(
         `${pathForErrors}: needed ${length} bytes at offset ${position}, the file ends after ${done}`,
         { offset: position + done },
-      );
+      ));
     }
     done += n;
   }
@@ -364,7 +368,7 @@ const READ_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** Refuses a directory, FIFO, socket or device: only a regular file has the bytes and size a reader needs. */
 function checkRegular(st: fs.Stats, file: string): void {
-  if (!st.isFile()) throw new NdpackError("ERR_IO", `cannot read ${file}: it is ${fileKind(st)}, not a regular file`);
+  if (!st.isFile()) throw markNamesFile(new NdpackError("ERR_IO", `cannot read ${file}: it is ${fileKind(st)}, not a regular file`));
 }
 
 function fileKind(st: fs.Stats): string {

@@ -28,6 +28,9 @@ export const MAP_FAILED = 2n ** 64n - 1n;
 /** The largest buffer `view` may make: koffi 3.3 aborts the process (not an exception) past it. */
 export const MAX_VIEW_BYTES = 2 ** 32;
 
+/** A failure to load a native binary that says nothing about the binary: the process is out of file descriptors. */
+export const OUT_OF_FILES = /EMFILE|ENFILE|[Tt]oo many open files/;
+
 /** @internal tests replace the binding. */
 export const libcTuning = {
   /** undefined until first needed, null when it cannot be had here. */
@@ -61,8 +64,10 @@ export function libc(): Libc | null {
       pageSize: () => page,
       view: (address, length) => koffi.view(address, length),
     };
-  } catch {
-    /* koffi not installed, or no binary for this platform */
+  } catch (err) {
+    // koffi not installed, or no binary for this platform; out of file descriptors, try again later
+    if (OUT_OF_FILES.test(err instanceof Error ? err.message : "")) libcTuning.binding = undefined;
+    return null;
   }
   return libcTuning.binding;
 }

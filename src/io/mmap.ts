@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { libc, MAP_FAILED, MAP_PRIVATE, MAX_VIEW_BYTES, PROT_READ, PROT_WRITE } from "./libc.js";
+import { libc, MAP_FAILED, MAP_PRIVATE, MAX_VIEW_BYTES, OUT_OF_FILES, PROT_READ, PROT_WRITE } from "./libc.js";
 
 interface MmapAddon {
   map(size: number, protection: number, flags: number, fd: number, offset?: number, advise?: number): Buffer;
@@ -66,21 +66,27 @@ export let mmapAddonSource: "binary" | "package" | undefined;
 function loadAddon(): MmapAddon | null {
   if (addon !== undefined) return addon;
   const require = createRequire(import.meta.url);
+  let first: unknown;
   try {
     addon = requireBinary(require);
     if (addon) {
       mmapAddonSource = "binary";
       return addon;
     }
-  } catch {
-    /* a binary that does not load: the package entry says why */
+  } catch (err) {
+    first = err; // a binary that does not load: the package entry says why
   }
   try {
     addon = require("@riaskov/mmap-io") as MmapAddon;
     mmapAddonSource = "package";
   } catch (err) {
-    addon = null;
-    unavailableReason = `the optional native addon @riaskov/mmap-io is not installed or did not build (${(err as Error).message.split("\n")[0]})`;
+    const why = [first, err].map((e) => (e instanceof Error ? e.message.split("\n")[0]! : "")).find((m) => OUT_OF_FILES.test(m));
+    // Out of file descriptors: say so, and try again next time rather than never map again.
+    addon = why ? undefined : null;
+    unavailableReason = why
+      ? `the optional native addon @riaskov/mmap-io could not be loaded: the process has no file descriptor left (${why})`
+      : `the optional native addon @riaskov/mmap-io is not installed or did not build (${(err as Error).message.split("\n")[0]})`;
+    return null;
   }
   return addon;
 }
