@@ -31,8 +31,12 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 /** `--reps N` (1 to 1000), the only option; anything else is refused. */
 function parseReps(): number {
-  if (args[0] === "--matrix") return 0;
+  if (args[0] === "--matrix" && args.length === 2) return 0; // the child that writes the matrix
   if (args.length === 0) return 15;
+  if (args.length === 1 && (args[0] === "--help" || args[0] === "-h")) {
+    console.log("usage: node --expose-gc dist/bench/fileio.js [--reps N], N from 1 to 1000 (default 15)");
+    process.exit(0);
+  }
   if (args.length !== 2 || args[0] !== "--reps" || !/^[0-9]{1,4}$/.test(args[1]!) || Number(args[1]) < 1 || Number(args[1]) > 1000) {
     console.error(`usage: node --expose-gc dist/bench/fileio.js [--reps N], N from 1 to 1000 (default 15); got: ${args.join(" ")}`);
     process.exit(2);
