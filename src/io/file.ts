@@ -27,7 +27,7 @@ import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type 
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { preallocate } from "./preallocate.js";
 import { atomicWriteSync, checkPath, fileSize, namingFile, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
-import { mapRange, MAX_MAP_BYTES, mmapUnavailableReason, unmappableReason } from "./mmap.js";
+import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
 /** What `dump` wrote. */
 export interface DumpInfo {
