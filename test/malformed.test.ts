@@ -1,7 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, encode, inspect, isNdpackError, load, loadNpy, loadSync, NDArray, verify } from "../src/index.js";
+import { decode, encode, inspect, isNdpackError, load, loadNpy, loadSync, NDArray, saveNpy, verify } from "../src/index.js";
 import { FOOTER_BYTES, readFooter, writeFooter } from "../src/format.js";
 import { xxhash32 } from "../src/kernels/js/xxhash32.js";
 import { tempDir, thrown } from "./helpers.js";
@@ -133,6 +133,9 @@ describe("malformed input gives a typed error", () => {
     const npy = join(dir, "bad.npy");
     writeFileSync(npy, "not an npy file at all");
     expect(thrown(() => loadNpy(npy)).message).toMatch(new RegExp(`^${npy.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: npy: `));
+    saveNpy(npy, new NDArray(new Float32Array(3000)));
+    writeFileSync(npy, readFileSync(npy).subarray(0, 6000));
+    expect(thrown(() => loadNpy(npy)).message).toBe(`${npy}: npy: shape [3000] of <f4 declares 12000 bytes of data at offset 128, 5872 remain`);
     // A short relative path that occurs in the message by chance is still added.
     const cwd = process.cwd();
     try {

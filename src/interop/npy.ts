@@ -427,7 +427,7 @@ export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
       readExactSync(fd, headBytes, 0, headBytes.length, 0, path);
       h = parseNpyHeader(headBytes);
     }
-    checkData(h, size - h.dataOffset, path);
+    checkData(h, size - h.dataOffset, "npy");
     if (options.mmap && !h.bigEndian && !h.fortranOrder && h.dataOffset % DTYPES[h.dtype].itemsize === 0) {
       const mapped = mapRange(fd, h.dataOffset, h.dataBytes);
       if (mapped) return decodeData(h, mapped.bytes, true);
