@@ -140,9 +140,17 @@ export function markNamesFile<E extends NdpackError>(e: E): E {
   return e;
 }
 
-/** Whether {@link markNamesFile} marked `e`. @internal */
-export function namesFile(e: NdpackError): boolean {
-  return NAMES_FILE in e;
+/**
+ * `e`, when it is an NdpackError whose message does not name the file yet, with `path` at the
+ * start of its message ("glove.ndpack: $.vectors: segment 0 chunk 2: checksum ..."): a program
+ * loading many files can tell which one is bad. Anything else passes through as it is.
+ */
+export function namingFile(e: unknown, path: string): unknown {
+  if (e instanceof NdpackError && !(NAMES_FILE in e)) {
+    e.message = `${path}: ${e.message}`;
+    markNamesFile(e);
+  }
+  return e;
 }
 
 /** Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`; its message names `path`. */

@@ -12,14 +12,14 @@
  * structured dtypes are refused with `ERR_UNSUPPORTED_FORMAT`.
  */
 import * as fs from "node:fs";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile } from "../errors.js";
 import { DTYPES, NDArray, type DType } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import {
   allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fortranToC, fromBigEndian, fromLittleEndian,
   swapInPlace,
 } from "./common.js";
-import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** The 6 magic bytes every `.npy` file starts with: `\x93NUMPY`. */
 export const NPY_MAGIC: Uint8Array = Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59);

@@ -16,11 +16,11 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
-import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Options of {@link readNpz} and {@link loadNpz}. */
 export interface ReadNpzOptions {

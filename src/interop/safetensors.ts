@@ -13,11 +13,11 @@
  * length equals product(shape) x itemsize.
  */
 import * as fs from "node:fs";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, namingFile } from "../errors.js";
 import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian, setOwn } from "./common.js";
-import { atomicWriteSync, fileSize, namingFile, openRead, readExactSync, writeAll } from "../io/fsutil.js";
+import { atomicWriteSync, fileSize, openRead, readExactSync, writeAll } from "../io/fsutil.js";
 
 /** Largest JSON header accepted, in bytes (the reference's `MAX_HEADER_SIZE`). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;

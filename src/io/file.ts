@@ -17,7 +17,7 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, markNamesFile, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, markNamesFile, namingFile, TruncatedError } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -26,7 +26,7 @@ import { isMappable, type SegmentDescriptor } from "../segment/descriptor.js";
 import { knownPrefixBytes, readContainer, writeContainer, type ByteSource, type ContainerInfo } from "../segment/container.js";
 import { detachedError, verifyStoredChunks, WINDOW_BYTES } from "../segment/pipeline.js";
 import { preallocate } from "./preallocate.js";
-import { atomicWriteSync, checkPath, fileSize, namingFile, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
+import { atomicWriteSync, checkPath, fileSize, openRead, openReadAsync, readExactSync, replaceTarget, tempPathFor, writeAll } from "./fsutil.js";
 import { mapRange, mmapUnavailableReason, unmappableReason } from "./mmap.js";
 
 /** What `dump` wrote. */

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
-import { NdpackError, TruncatedError, ioError, markNamesFile, namesFile } from "../errors.js";
+import { NdpackError, TruncatedError, ioError, markNamesFile } from "../errors.js";
 import { preallocate } from "./preallocate.js";
 
 /** What a write replaces: the file's real path and the permission bits to give the new file. */
@@ -247,19 +247,6 @@ export function atomicWriteSync(target: string, write: (fd: number) => void, opt
     const p = aside;
     fs.unlink(p, () => linkedAside.delete(p));
   }
-}
-
-/**
- * `e`, when it is an NdpackError whose message does not name the file yet, with `path` at the
- * start of its message ("glove.ndpack: $.vectors: segment 0 chunk 2: checksum ..."): a program
- * loading many files can tell which one is bad. Anything else passes through as it is.
- */
-export function namingFile(e: unknown, path: string): unknown {
-  if (e instanceof NdpackError && !namesFile(e)) {
-    e.message = `${path}: ${e.message}`;
-    markNamesFile(e);
-  }
-  return e;
 }
 
 /** Writes all of `bytes` to `fd` at the current position (loops over short writes). */
