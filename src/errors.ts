@@ -153,9 +153,19 @@ export function namingFile(e: unknown, path: string): unknown {
   return e;
 }
 
-/** Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`; its message names `path`. */
+/**
+ * Wraps an operating-system error (from `fs`) as `ERR_IO`, keeping it as `cause`; its message
+ * names `path` once. Node's own message ends with the system call and its paths ("ENOENT: no
+ * such file or directory, open 'x'"): that tail is dropped, as it repeats the path or names a
+ * hidden temporary file (`cause` keeps it).
+ */
 export function ioError(action: string, path: string, cause: unknown): NdpackError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  let reason = cause instanceof Error ? cause.message : String(cause);
+  const syscall = (cause as { syscall?: unknown } | null)?.syscall;
+  if (typeof syscall === "string") {
+    const tail = reason.lastIndexOf(`, ${syscall} '`);
+    if (tail > 0) reason = reason.slice(0, tail);
+  }
   return markNamesFile(new NdpackError("ERR_IO", `${action} ${path}: ${reason}`, { cause }));
 }
 

@@ -136,6 +136,11 @@ describe("malformed input gives a typed error", () => {
     saveNpy(npy, new NDArray(new Float32Array(3000)));
     writeFileSync(npy, readFileSync(npy).subarray(0, 6000));
     expect(thrown(() => loadNpy(npy)).message).toBe(`${npy}: npy: shape [3000] of <f4 declares 12000 bytes of data at offset 128, 5872 remain`);
+    // A missing file is named once (Node's own "open '...'" tail is dropped), and a NUL in a
+    // path is a bad argument, not an I/O error.
+    const missing = join(dir, "missing.ndpack");
+    expect(thrown(() => loadSync(missing)).message).toBe(`cannot open ${missing}: ENOENT: no such file or directory`);
+    expect(thrown(() => loadSync("g\0.ndpack")).code).toBe("ERR_INVALID_ARGUMENT");
     // A short relative path that occurs in the message by chance is still added.
     const cwd = process.cwd();
     try {

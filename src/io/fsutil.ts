@@ -347,6 +347,7 @@ export function checkPath(file: unknown): asserts file is string {
   if (typeof file !== "string" || file === "") {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `a file path must be a non-empty string, got ${typeof file === "string" ? '""' : file === null ? "null" : typeof file}`);
   }
+  if (file.includes("\0")) throw new NdpackError("ERR_INVALID_ARGUMENT", `a file path cannot hold a NUL character, got ${JSON.stringify(file)}`);
 }
 
 // Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer; reads
