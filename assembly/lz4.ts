@@ -2,8 +2,9 @@
 // (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md). The TypeScript twin,
 // src/kernels/js/lz4.ts, runs the same algorithm and writes the same bytes.
 //
-// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast at acceleration 1
-// but skipping ahead sooner after misses (below).
+// Compressor: greedy, one hash table, like the reference's LZ4_compress_fast, with the same
+// `acceleration` (1: smallest output, each step up skips ahead faster after a miss) but
+// skipping ahead sooner after misses (below).
 // - The table has 2^LZ4_HASH_LOG u32 entries. The hash of position p covers 4 bytes,
 //   (u32 LE at p) * 2654435761 >>> (32 - LZ4_HASH_LOG), or with `wide` 5 bytes,
 //   ((u32 LE at p) * 2654435761 ^ (byte p + 4) * 2246822519) >>> (32 - LZ4_HASH_LOG), products
@@ -18,7 +19,8 @@
 // - Search from p = 0 (position 0 is only entered in the table): at each position look up the
 //   entry, replace it with the position, and take the candidate when it is from this call, at
 //   most 65535 back and its 4 bytes equal. After each miss the step is `misses >> 4` with
-//   `misses` starting at 16 (step 1 for 16 misses, then 2, ...); a match resets it. (The
+//   `misses` starting at `acceleration << 4` (at acceleration 1: step 1 for 16 misses, then
+//   2, ...); a match resets it. Acceleration is clamped to 1..65537, as in the reference. (The
 //   reference skips after 64 misses: 16 costs GloVe+shuffle 0.3 points of ratio and
 //   bitshuffle 0.04, and compresses them ~10 % and ~25 % faster, 10M sorted ids ~35 %.)
 // - A match is extended backwards over equal bytes (not before the last sequence's end nor
@@ -45,6 +47,8 @@ const MAX_DISTANCE: usize = 65535;
 const SKIP_TRIGGER: u32 = 4;
 /** Largest input accepted (the reference's LZ4_MAX_INPUT_SIZE). */
 const MAX_INPUT: usize = 0x7e000000;
+/** Largest acceleration (the reference's LZ4_ACCELERATION_MAX); larger values are clamped. */
+const MAX_ACCELERATION: u32 = 65537;
 
 let tableBase: u32 = 1;
 let checksum: u32 = 0;
@@ -110,12 +114,12 @@ export function lz4Checksum(): u32 {
 
 /**
  * Compresses `len` bytes at `src` into one LZ4 block at `dst`, writing at most `cap` bytes,
- * hashing 5 bytes per position when `wide` (see the top of this file).
+ * hashing 5 bytes per position when `wide`, at `acceleration` (see the top of this file).
  * Returns the block's length, ERR_OUTPUT when it does not fit in `cap`, ERR_LENGTH when `len`
  * is over 0x7E000000. `src` and `dst` must not overlap.
  */
-export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, wide: bool): i32 {
-  return compress(src, len, dst, cap, false, wide);
+export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, wide: bool, acceleration: u32): i32 {
+  return compress(src, len, dst, cap, false, wide, acceleration);
 }
 
 /**
@@ -123,17 +127,18 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, wide
  * lz4Checksum() then returns (only after a successful call). As in lz4DecompressChecksum, one
  * 16-byte stripe of the output already written is hashed per sequence emitted.
  */
-export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize, wide: bool): i32 {
+export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize, wide: bool, acceleration: u32): i32 {
   hashFrom = dst;
   hashLanes = xxh32Lanes(0);
-  const n = compress(src, len, dst, cap, true, wide);
+  const n = compress(src, len, dst, cap, true, wide, acceleration);
   if (n >= 0) finishHash(dst, <usize>n);
   return n;
 }
 
 // @ts-ignore: decorator
-@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool, wide: bool): i32 {
+@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool, wide: bool, acceleration: u32): i32 {
   if (len > MAX_INPUT) return ERR_LENGTH;
+  const firstMisses: u32 = (acceleration < 1 ? 1 : acceleration > MAX_ACCELERATION ? MAX_ACCELERATION : acceleration) << SKIP_TRIGGER;
   if (<u64>tableBase + <u64>len + 1 > <u64>u32.MAX_VALUE) {
     memory.fill(TABLE, 0, TABLE_ENTRIES << 2);
     tableBase = 1;
@@ -158,7 +163,7 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
         hp += 16;
       }
       // Find a match at or after ip.
-      let misses: u32 = 1 << SKIP_TRIGGER;
+      let misses = firstMisses;
       let ref: usize = 0;
       while (ip <= ilimit) {
         const slot = TABLE + (hashAt(ip, wide) << 2);
@@ -374,9 +379,10 @@ export function lz4DecompressChecksum(src: usize, srcLen: usize, dst: usize, cap
  * bytes and computes the xxHash32 of what it writes, which lz4Checksum() then returns; the
  * hash runs inside the compressor as in lz4CompressChecksum.
  * Returns the stored length, ERR_OUTPUT when it does not fit in `cap`, ERR_TYPESIZE for a
- * typesize outside 2..16, ERR_LENGTH when `len` is over 0x7E000000. `wide` as in lz4Compress.
+ * typesize outside 2..16, ERR_LENGTH when `len` is over 0x7E000000. `wide` and `acceleration`
+ * as in lz4Compress.
  */
-export function lz4SplitCompress(src: usize, len: usize, typesize: usize, dst: usize, cap: usize, wide: bool): i32 {
+export function lz4SplitCompress(src: usize, len: usize, typesize: usize, dst: usize, cap: usize, wide: bool, acceleration: u32): i32 {
   if (typesize < 2 || typesize > 16) return ERR_TYPESIZE;
   if (len > MAX_INPUT) return ERR_LENGTH;
   const s = len / typesize;
@@ -390,7 +396,7 @@ export function lz4SplitCompress(src: usize, len: usize, typesize: usize, dst: u
     const lanes = hashLanes;
     const room = end - op;
     // Only a strictly smaller block is kept.
-    let l: i32 = s > 0 ? compress(src + j * s, s, op, s - 1 < room ? s - 1 : room, true, wide) : ERR_OUTPUT;
+    let l: i32 = s > 0 ? compress(src + j * s, s, op, s - 1 < room ? s - 1 : room, true, wide, acceleration) : ERR_OUTPUT;
     if (l < 0) {
       if (s > room) return ERR_OUTPUT;
       hashFrom = from; // the failed block's bytes are overwritten

@@ -2,9 +2,10 @@
  * LZ4 chunk pipeline throughput, ndpack (wasm and js backends) against python-blosc in the same
  * run on the same bytes: the GloVe matrix (341,479 x 100 float32, raw little-endian, from
  * `--glove FILE`, default /tmp/lead/glove.f32) with shuffle and bitshuffle, and 10M sorted int32
- * ids (seeded) with shuffle and delta+shuffle. ndpack encodes with `encode()` (bytes out,
- * manifest included) and decodes with `decode()` (checksums verified); blosc runs in a
- * /usr/bin/python3 bench/lz4_blosc.py child (1 thread, LZ4, clevel 5, the same shuffle,
+ * ids (seeded) with shuffle and delta+shuffle, at each of `--levels` (default 5,9). ndpack
+ * encodes with `encode()` (bytes out, manifest included) and decodes with `decode()`
+ * (checksums verified); blosc runs in a /usr/bin/python3 bench/lz4_blosc.py child (1 thread,
+ * LZ4, the same clevel, hence the same LZ4 acceleration, 10 - level; the same shuffle,
  * `blosc.compress` / `blosc.decompress`, fresh output like ndpack's; blosc has no delta before
  * shuffle in this API, so delta rows have no blosc row). Each figure is a median of `--reps`
  * runs after a warm-up; ndpack wasm's and blosc's runs alternate (encode, decode, blosc
@@ -16,7 +17,7 @@
  * `Kernels.shuffle` end to end (copy in, shuffle, copy out).
  *
  * Run: npx tsc -p tsconfig.json && node dist/bench/lz4.js [--reps 5] [--chunks 65536,262144]
- *   [--glove FILE] [--only glove|ids] [--no-js] [--no-blosc]
+ *   [--levels 5,9] [--glove FILE] [--only glove|ids] [--no-js] [--no-blosc]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -35,6 +36,7 @@ function arg(name: string, fallback: string): string {
 }
 const REPS = Number(arg("--reps", "5"));
 const CHUNKS = arg("--chunks", String(DEFAULT_CHUNK_BYTES)).split(",").map(Number);
+const LEVELS = arg("--levels", "5,9").split(",").map(Number);
 const GLOVE = arg("--glove", "/tmp/lead/glove.f32");
 const ONLY = arg("--only", "");
 const WITH_JS = !args.includes("--no-js");
@@ -77,6 +79,7 @@ interface Row {
   data: string;
   filters: string;
   chunkBytes: number;
+  level: number;
   who: string;
   encodeMBs: number;
   decodeMBs: number;
@@ -86,21 +89,21 @@ interface Row {
 const rows: Row[] = [];
 const MB = 1e6;
 
-function runNdpack(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, backend: "wasm" | "js"): Row {
+function runNdpack(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, level: number, backend: "wasm" | "js"): Row {
   const raw = array.data.byteLength;
-  let bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend });
+  let bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, level, backend });
   const back = (decode(bytes, { backend }) as { a: NDArray }).a;
   const a = new Uint8Array(array.data.buffer, array.data.byteOffset, raw);
   const b = new Uint8Array(back.data.buffer, back.data.byteOffset, back.data.byteLength);
   if (!Buffer.from(a).equals(Buffer.from(b))) throw new Error(`${name} ${filters} ${backend}: round trip differs`);
   const reps = backend === "js" ? Math.max(3, Math.ceil(REPS / 2)) : REPS;
   const enc = time(() => {
-    bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend });
+    bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, level, backend });
   }, reps);
   const dec = time(() => {
     decode(bytes, { backend });
   }, reps);
-  return { data: name, filters: filters.join("+"), chunkBytes, who: `ndpack ${backend}`, encodeMBs: raw / enc / MB, decodeMBs: raw / dec / MB, ratio: bytes.length / raw };
+  return { data: name, filters: filters.join("+"), chunkBytes, level, who: `ndpack ${backend}`, encodeMBs: raw / enc / MB, decodeMBs: raw / dec / MB, ratio: bytes.length / raw };
 }
 
 /**
@@ -108,16 +111,16 @@ function runNdpack(name: string, array: NDArray, filters: FilterName[], chunkByt
  * decodeChunks into one preallocated array): what encode()/decode() cost without allocating
  * fresh output memory, whose first-touch page faults cost about 0.1 s per 136 MB on this VM.
  */
-function runPipeline(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, backend: "wasm" | "js"): Row {
+function runPipeline(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, level: number, backend: "wasm" | "js"): Row {
   const kernels = getKernels(backend);
   const raw = array.data.byteLength;
   const src = { buffer: array.data.buffer, byteOffset: array.data.byteOffset, byteLength: raw, typesize: 4 };
   const stored = new Uint8Array(raw + 64);
   const out = new Uint8Array(raw);
-  let seg = encodeSegment(src, { compress: "lz4", filters, chunkBytes, checksum: false, kernels });
+  let seg = encodeSegment(src, { compress: "lz4", filters, chunkBytes, level, checksum: false, kernels });
   let pos = 0;
   const enc = time(() => {
-    seg = encodeSegment(src, { compress: "lz4", filters, chunkBytes, checksum: false, kernels });
+    seg = encodeSegment(src, { compress: "lz4", filters, chunkBytes, level, checksum: false, kernels });
     pos = 0;
     for (const piece of seg.pieces) {
       stored.set(piece, pos);
@@ -127,7 +130,7 @@ function runPipeline(name: string, array: NDArray, filters: FilterName[], chunkB
   const d = seg.descriptor;
   const dec = time(() => decodeChunks(d, (rel, length) => stored.subarray(rel, rel + length), out, kernels, true, 0), REPS);
   if (!Buffer.from(out).equals(Buffer.from(array.data.buffer, array.data.byteOffset, raw))) throw new Error(`${name} pipeline ${backend}: round trip differs`);
-  return { data: name, filters: filters.join("+"), chunkBytes, who: `ndpack ${backend} pipeline`, encodeMBs: raw / enc / MB, decodeMBs: raw / dec / MB, ratio: pos / raw };
+  return { data: name, filters: filters.join("+"), chunkBytes, level, who: `ndpack ${backend} pipeline`, encodeMBs: raw / enc / MB, decodeMBs: raw / dec / MB, ratio: pos / raw };
 }
 
 /** A blosc child (bench/lz4_blosc.py) that runs one compress or decompress per request. */
@@ -135,8 +138,8 @@ class Blosc {
   readonly #child: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;
 
-  constructor(file: string, typesize: number, mode: string) {
-    this.#child = spawn("/usr/bin/python3", [BLOSC_SCRIPT, file, String(typesize), mode]);
+  constructor(file: string, typesize: number, mode: string, clevel: number) {
+    this.#child = spawn("/usr/bin/python3", [BLOSC_SCRIPT, file, String(typesize), mode, String(clevel)]);
     this.#child.stderr.pipe(process.stderr);
     this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
   }
@@ -167,20 +170,20 @@ class Blosc {
  * ndpack wasm `encode()`/`decode()` and blosc, their runs alternating: a warm-up, then `REPS`
  * rounds of (encode, decode, blosc encode, blosc decode); medians of each.
  */
-async function runWithBlosc(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, file: string, typesize: number, mode: string): Promise<[Row, Row]> {
+async function runWithBlosc(name: string, array: NDArray, filters: FilterName[], chunkBytes: number, level: number, file: string, typesize: number, mode: string): Promise<[Row, Row]> {
   const raw = array.data.byteLength;
-  let bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend: "wasm" });
+  let bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, level, backend: "wasm" });
   const back = (decode(bytes, { backend: "wasm" }) as { a: NDArray }).a;
   if (!Buffer.from(array.data.buffer, array.data.byteOffset, raw).equals(Buffer.from(back.data.buffer, back.data.byteOffset, back.data.byteLength))) {
     throw new Error(`${name} ${filters} wasm: round trip differs`);
   }
-  const blosc = new Blosc(file, typesize, mode);
+  const blosc = new Blosc(file, typesize, mode, level);
   try {
     const info = await blosc.info();
     const t = { enc: [] as number[], dec: [] as number[], benc: [] as number[], bdec: [] as number[] };
     for (let i = 0; i <= REPS; i++) {
       let start = performance.now();
-      bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, backend: "wasm" });
+      bytes = encode({ a: array }, { compress: "lz4", filters, chunkBytes, level, backend: "wasm" });
       const enc = (performance.now() - start) / 1000;
       start = performance.now();
       decode(bytes, { backend: "wasm" });
@@ -193,8 +196,8 @@ async function runWithBlosc(name: string, array: NDArray, filters: FilterName[],
       t.benc.push(benc);
       t.bdec.push(bdec);
     }
-    const w: Row = { data: name, filters: filters.join("+"), chunkBytes, who: "ndpack wasm", encodeMBs: raw / median(t.enc) / MB, decodeMBs: raw / median(t.dec) / MB, ratio: bytes.length / raw };
-    const b: Row = { data: name, filters: mode, chunkBytes: 0, who: `blosc ${info.blosc}`, encodeMBs: info.raw / median(t.benc) / MB, decodeMBs: info.raw / median(t.bdec) / MB, ratio: info.stored / info.raw };
+    const w: Row = { data: name, filters: filters.join("+"), chunkBytes, level, who: "ndpack wasm", encodeMBs: raw / median(t.enc) / MB, decodeMBs: raw / median(t.dec) / MB, ratio: bytes.length / raw };
+    const b: Row = { data: name, filters: mode, chunkBytes: 0, level, who: `blosc ${info.blosc}`, encodeMBs: info.raw / median(t.benc) / MB, decodeMBs: info.raw / median(t.bdec) / MB, ratio: info.stored / info.raw };
     return [w, b];
   } finally {
     blosc.close();
@@ -204,7 +207,7 @@ async function runWithBlosc(name: string, array: NDArray, filters: FilterName[],
 function print(r: Row): void {
   rows.push(r);
   const chunk = r.chunkBytes ? `${r.chunkBytes / 1024} KiB` : "-";
-  console.log(`| ${r.data} | ${r.filters} | ${chunk} | ${r.who} | ${r.encodeMBs.toFixed(0)} | ${r.decodeMBs.toFixed(0)} | ${(r.ratio * 100).toFixed(1)} % |`);
+  console.log(`| ${r.data} | ${r.filters} | ${r.level} | ${chunk} | ${r.who} | ${r.encodeMBs.toFixed(0)} | ${r.decodeMBs.toFixed(0)} | ${(r.ratio * 100).toFixed(2)} % |`);
 }
 
 /** The wasm shuffle kernel on data already in its memory, GB/s; and Kernels.shuffle end to end. */
@@ -256,28 +259,28 @@ async function main(): Promise<void> {
       const ids = sortedIds(10_000_000);
       sets.push({ name: "10M sorted int32", array: new NDArray(ids, [ids.length]), typesize: 4, configs: [{ filters: ["shuffle"], blosc: "shuffle" }, { filters: ["delta", "shuffle"], blosc: "" }, { filters: ["bitshuffle"], blosc: "bitshuffle" }] });
     }
-    console.log("| data | filters | chunk | who | encode MB/s | decode MB/s | stored/raw |\n| --- | --- | --- | --- | --- | --- | --- |");
+    console.log("| data | filters | level | chunk | who | encode MB/s | decode MB/s | stored/raw |\n| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const set of sets) {
       const file = join(dir, "data.bin");
       writeFileSync(file, new Uint8Array(set.array.data.buffer, set.array.data.byteOffset, set.array.data.byteLength));
       for (const c of set.configs) {
-        for (const chunk of CHUNKS) {
+        for (const level of LEVELS) for (const chunk of CHUNKS) {
           const withBlosc = WITH_BLOSC && c.blosc && chunk === CHUNKS[0];
           const [w, b] = withBlosc
-            ? await runWithBlosc(set.name, set.array, c.filters, chunk, file, set.typesize, c.blosc)
-            : [runNdpack(set.name, set.array, c.filters, chunk, "wasm"), undefined];
+            ? await runWithBlosc(set.name, set.array, c.filters, chunk, level, file, set.typesize, c.blosc)
+            : [runNdpack(set.name, set.array, c.filters, chunk, level, "wasm"), undefined];
           print(w);
-          const p = runPipeline(set.name, set.array, c.filters, chunk, "wasm");
+          const p = runPipeline(set.name, set.array, c.filters, chunk, level, "wasm");
           print(p);
           if (b) {
             print(b);
-            console.log(`|  | same-run ratio wasm encode()/decode() / blosc |  |  | ${(w.encodeMBs / b.encodeMBs).toFixed(2)} | ${(w.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
-            console.log(`|  | same-run ratio wasm pipeline / blosc |  |  | ${(p.encodeMBs / b.encodeMBs).toFixed(2)} | ${(p.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
+            console.log(`|  | same-run ratio wasm encode()/decode() / blosc |  |  |  | ${(w.encodeMBs / b.encodeMBs).toFixed(2)} | ${(w.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
+            console.log(`|  | same-run ratio wasm pipeline / blosc |  |  |  | ${(p.encodeMBs / b.encodeMBs).toFixed(2)} | ${(p.decodeMBs / b.decodeMBs).toFixed(2)} |  |`);
           }
           if (WITH_JS && chunk === CHUNKS[0]) {
-            const j = runNdpack(set.name, set.array, c.filters, chunk, "js");
+            const j = runNdpack(set.name, set.array, c.filters, chunk, level, "js");
             print(j);
-            console.log(`|  | same-run ratio wasm / js |  |  | ${(w.encodeMBs / j.encodeMBs).toFixed(2)} | ${(w.decodeMBs / j.decodeMBs).toFixed(2)} |  |`);
+            console.log(`|  | same-run ratio wasm / js |  |  |  | ${(w.encodeMBs / j.encodeMBs).toFixed(2)} | ${(w.decodeMBs / j.decodeMBs).toFixed(2)} |  |`);
           }
         }
       }

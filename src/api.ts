@@ -20,6 +20,7 @@ import {
   chunkCount,
   decodeChunks,
   DEFAULT_CHUNK_BYTES,
+  DEFAULT_LEVEL,
   validateSegmentOptions,
   verifyStoredChunks,
   type FilterName,
@@ -35,6 +36,11 @@ export interface EncodeOptions extends GraphEncodeOptions {
   filters?: FilterName[];
   /** Raw bytes per chunk. Default 524288 (512 KiB). */
   chunkBytes?: number;
+  /**
+   * Compression level, an integer from 1 (fastest) to 9 (smallest, the default), as blosc's
+   * `clevel`: LZ4 runs at acceleration 10 - level, as in c-blosc. Ignored without `compress`.
+   */
+  level?: number;
   /**
    * Checksum uncompressed segments as well (compressed chunks always are). Default false:
    * like `np.save`, raw arrays are written as they are; the manifest is always checksummed.
@@ -78,6 +84,7 @@ export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
     compress: o.compress ?? "none",
     filters: o.filters ?? [],
     chunkBytes: o.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    level: o.level ?? DEFAULT_LEVEL,
     checksum: o.checksum ?? false,
     kernels: getKernels(o.backend ?? "auto"),
   };

@@ -79,20 +79,28 @@ describe.each(backends)("fused chunk path (%s)", (_, k) => {
     }
   });
 
-  it("property: random chunks and filter chains give the js twin's bytes and round-trip", () => {
+  it("property: random chunks, filter chains and accelerations give the js twin's bytes and round-trip", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 2 ** 30 }), fc.constantFrom(...FILTER_SETS), fc.constantFrom(1, 2, 4, 8), fc.boolean(), (length, seed, filters, typesize, split) => {
-        const codec = split && typesize >= 2 ? SPLIT : CODEC_IDS.lz4;
-        const raw = chunkOf(length, seed);
-        const want = jsKernels.encodeChunk(raw, filters, typesize, codec);
-        const wantStored = want.stored.slice();
-        const got = k.encodeChunk(raw, filters, typesize, codec);
-        expect(Buffer.from(got.stored).equals(Buffer.from(wantStored))).toBe(true);
-        expect([got.flags, got.checksum]).toEqual([want.flags, want.checksum]);
-        const back = new Uint8Array(length);
-        k.decodeChunk(wantStored, back, filters, typesize, codec, want.flags, want.checksum);
-        expect(Buffer.from(back).equals(Buffer.from(raw))).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.constantFrom(...FILTER_SETS),
+        fc.constantFrom(1, 2, 4, 8),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 9 }),
+        (length, seed, filters, typesize, split, acceleration) => {
+          const codec = split && typesize >= 2 ? SPLIT : CODEC_IDS.lz4;
+          const raw = chunkOf(length, seed);
+          const want = jsKernels.encodeChunk(raw, filters, typesize, codec, acceleration);
+          const wantStored = want.stored.slice();
+          const got = k.encodeChunk(raw, filters, typesize, codec, acceleration);
+          expect(Buffer.from(got.stored).equals(Buffer.from(wantStored))).toBe(true);
+          expect([got.flags, got.checksum]).toEqual([want.flags, want.checksum]);
+          const back = new Uint8Array(length);
+          k.decodeChunk(wantStored, back, filters, typesize, codec, want.flags, want.checksum);
+          expect(Buffer.from(back).equals(Buffer.from(raw))).toBe(true);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
-  convert, DTYPES, dumpSync, inspect, loadNpy, loadNpz, loadSafetensors, loadSync, NDArray, readGlove, readWord2vec,
+  convert, DTYPES, dumpSync, encode, inspect, loadNpy, loadNpz, loadSafetensors, loadSync, NDArray, readGlove, readWord2vec,
   saveNpy, saveSafetensors, type WordVectors,
 } from "../src/index.js";
 import { codeOfAsync, FIXTURES, python, readManifest, sha256, tmpDir } from "./interop/helpers.js";
@@ -109,6 +109,9 @@ describe(".npy <-> .ndpack: the graph is the NDArray", () => {
     expect(report.segments[0].storedBytes).toBeLessThan(262144);
     ndpackConvert(join(d, "big.ndpack"), join(d, "back.npy"));
     expect(readFileSync(join(d, "back.npy"))).toEqual(readFileSync(join(d, "big.npy")));
+    // --level writes what the library writes at that level.
+    ndpackConvert(join(d, "big.npy"), join(d, "fast.ndpack"), "--compress", "lz4", "--filters", "shuffle", "--level", "1");
+    expect(readFileSync(join(d, "fast.ndpack"))).toEqual(Buffer.from(encode(arr, { compress: "lz4", filters: ["shuffle"], level: 1 })));
   });
 
   it("reports progress while the .ndpack is written, and recompresses a file onto itself", async () => {
@@ -294,6 +297,8 @@ describe("errors: one line on stderr, non-zero exit, nothing written", () => {
     ["an unknown filter", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--filters", "shuffle,zip"], "ERR_INVALID_ARGUMENT", /unknown filter "zip"/],
     ["an unknown --format-out", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--format-out", "hdf5"], "ERR_INVALID_ARGUMENT", /hdf5/],
     ["a --chunk-bytes under 64", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--chunk-bytes", "10"], "ERR_INVALID_ARGUMENT", /expected an integer from 64 to 67108864, got "10"/],
+    ["a --level of 10", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--compress", "lz4", "--level", "10"], "ERR_INVALID_ARGUMENT", /expected an integer from 1 to 9, got "10"/],
+    ["--level for .npz output", () => [join(NUMPY, "f4.npy"), join(d, "out.npz"), "--level", "5"], "ERR_INVALID_ARGUMENT", /level applies to \.ndpack output only, not to npz/],
   ] as const)("%s", (_, args, code, message) => {
     const argv = args();
     const r = ndpack("convert", ...argv);

@@ -130,6 +130,52 @@ describe("lz4 twins", () => {
   });
 });
 
+/** Random bytes where every 200 bytes 24 repeat from 997 back: a compressor that skips ahead faster after misses finds fewer of them. */
+function sparseRepeats(): Uint8Array {
+  const s = randomBytes(100_000, 3);
+  for (let at = 1000; at + 40 < s.length; at += 200) s.copyWithin(at, at - 997, at - 997 + 24);
+  return s;
+}
+
+describe("lz4 acceleration (the level option's parameter)", () => {
+  const accelerations = [1, 2, 5, 9, 100];
+
+  it("gives the same block on both backends at every acceleration, and lz4js decodes each", () => {
+    const cases = { ...fixedCases(), sparse: sparseRepeats() };
+    for (const src of Object.values(cases)) {
+      for (const a of accelerations) {
+        const out = new Uint8Array(lz4CompressBound(src.length));
+        const n = jsKernels.lz4Compress(src, out, false, a);
+        expect(n).toBeGreaterThan(0);
+        const block = out.subarray(0, n);
+        if (wasmKernels) {
+          const w = new Uint8Array(out.length);
+          expect(Buffer.from(w.subarray(0, wasmKernels.lz4Compress(src, w, false, a))).equals(Buffer.from(block))).toBe(true);
+        }
+        const back = new Uint8Array(src.length);
+        expect(lz4js.decompressBlock(block, back, 0, block.length, 0)).toBe(src.length);
+        expect(Buffer.from(back).equals(Buffer.from(src))).toBe(true);
+      }
+    }
+  });
+
+  it.each(backends)("%s: a higher acceleration finds fewer sparse matches: 91,906 bytes at 1, then 92,446, 93,816, 96,200, 100,394", (_, k) => {
+    const src = sparseRepeats();
+    const sizes = accelerations.map((a) => k.lz4Compress(src, new Uint8Array(lz4CompressBound(src.length)), false, a));
+    // Sizes from the TypeScript twin; the other backend must write the same blocks.
+    expect(sizes).toEqual([91_906, 92_446, 93_816, 96_200, 100_394]);
+    expect(k.lz4Compress(src, new Uint8Array(lz4CompressBound(src.length)))).toBe(91_906); // the default is 1
+  });
+
+  it.each(backends)("%s: clamps acceleration as the reference does: below 1, NaN and fractions", (_, k) => {
+    const src = sparseRepeats();
+    const size = (a: number) => k.lz4Compress(src, new Uint8Array(lz4CompressBound(src.length)), false, a);
+    expect([0, -3, Number.NaN, 1.9].map(size)).toEqual([91_906, 91_906, 91_906, 91_906]);
+    expect(size(5.5)).toBe(93_816);
+    expect(size(2 ** 40)).toBe(size(65_537));
+  });
+});
+
 describe.each(backends)("lz4 malformed blocks (%s)", (_, k) => {
   const src = fixedCases().text;
   const block = compressWith(jsKernels, src);

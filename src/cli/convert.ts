@@ -9,11 +9,13 @@ import { MAX_CHUNK_BYTES } from "../format.js";
 import type { FilterName } from "../segment/pipeline.js";
 import { bytesText, progressBar } from "./common.js";
 
-/** `--chunk-bytes`: an integer in the range the encoder takes, so the usage error says which. */
-function parseChunkBytes(value: string): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 64 && n <= MAX_CHUNK_BYTES)) throw new InvalidArgumentError(`expected an integer from 64 to ${MAX_CHUNK_BYTES}, got ${JSON.stringify(value)}`);
-  return n;
+/** A parser for `--chunk-bytes` and `--level`: an integer in the range the encoder takes, so the usage error says which. */
+function integerFrom(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return n;
+  };
 }
 
 const HELP = `
@@ -54,7 +56,8 @@ export function addConvert(program: Command): Command {
     .argument("<out>", "file to write (replaced if it exists)")
     .option("--compress <codec>", ".ndpack output: none or lz4; .npz output: none or deflate")
     .option("--filters <list>", ".ndpack output: comma-separated filters before the codec (shuffle, bitshuffle, delta)", parseList)
-    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk, 64 to 67108864 (default 524288)", parseChunkBytes)
+    .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk, 64 to 67108864 (default 524288)", integerFrom(64, MAX_CHUNK_BYTES))
+    .option("--level <n>", ".ndpack output: compression level, 1 (fastest) to 9 (smallest; default), as blosc's clevel", integerFrom(1, 9))
     .addOption(new Option("--format-in <format>", "format of <in>, instead of its extension's").choices(CONVERT_FORMATS))
     .addOption(new Option("--format-out <format>", "format of <out>, instead of its extension's").choices(CONVERT_FORMATS))
     .addHelpText("after", HELP)
@@ -62,7 +65,7 @@ export function addConvert(program: Command): Command {
       async (
         input: string,
         output: string,
-        opts: { compress?: string; filters?: string[]; chunkBytes?: number; formatIn?: (typeof CONVERT_FORMATS)[number]; formatOut?: (typeof CONVERT_FORMATS)[number] },
+        opts: { compress?: string; filters?: string[]; chunkBytes?: number; level?: number; formatIn?: (typeof CONVERT_FORMATS)[number]; formatOut?: (typeof CONVERT_FORMATS)[number] },
       ) => {
         const info = await convert(input, output, {
           ...opts,

@@ -6,7 +6,7 @@
 import { NdpackError, shownValue } from "../errors.js";
 import { CODEC_IDS } from "../format.js";
 import { getKernels, jsKernels } from "../kernels/index.js";
-import { lz4Codec } from "./lz4.js";
+import { lz4AccelerationOf, lz4Codec } from "./lz4.js";
 
 /** A block compressor. Each call handles one chunk, independent of every other. */
 export interface Codec {
@@ -30,8 +30,11 @@ export interface Codec {
 export interface CodecEntry {
   readonly id: number;
   readonly name: string;
-  /** A codec instance (instances keep scratch buffers; use one per pipeline run). */
-  create(backend: "wasm" | "js"): Codec;
+  /**
+   * A codec instance (instances keep scratch buffers; use one per pipeline run).
+   * @param level compression level, 1 (fastest) to 9 (smallest); decoding ignores it
+   */
+  create(backend: "wasm" | "js", level: number): Codec;
 }
 
 const byName = new Map<string, CodecEntry>();
@@ -58,4 +61,4 @@ export function codecById(id: number): CodecEntry | undefined {
   return byId.get(id);
 }
 
-registerCodec({ id: CODEC_IDS.lz4, name: "lz4", create: (backend) => lz4Codec(backend === "wasm" ? getKernels("wasm") : jsKernels) });
+registerCodec({ id: CODEC_IDS.lz4, name: "lz4", create: (backend, level) => lz4Codec(backend === "wasm" ? getKernels("wasm") : jsKernels, lz4AccelerationOf(level)) });

@@ -64,6 +64,8 @@ export interface ConvertOptions {
   filters?: FilterName[];
   /** `.ndpack` output only: raw bytes per chunk (default 524288). */
   chunkBytes?: number;
+  /** `.ndpack` output only: compression level, 1 (fastest) to 9 (smallest, the default), as blosc's clevel. */
+  level?: number;
   /**
    * Called with bytes of array data done and in all while an `.ndpack` input is loaded and
    * again while an `.ndpack` output is written (foreign readers and writers do not report).
@@ -164,7 +166,7 @@ function sniffText(path: string): ConvertFormat {
  *
  * @param inPath file to read
  * @param outPath file to write (replaced if it exists)
- * @param options formats, `.ndpack` encoding (`compress`, `filters`, `chunkBytes`), `onProgress`
+ * @param options formats, `.ndpack` encoding (`compress`, `filters`, `chunkBytes`, `level`), `onProgress`
  * @returns the formats used, the file written and its size
  * @throws NdpackError `ERR_INVALID_ARGUMENT` for an unknown extension or format name, or an
  *   encoding option the output format does not take; `ERR_UNSUPPORTED_FORMAT` for two formats
@@ -192,12 +194,13 @@ export async function convert(inPath: string, outPath: string, options: ConvertO
 
 function checkEncodeOptions(formatOut: ConvertFormat, o: ConvertOptions): void {
   if (formatOut === "ndpack") {
-    segmentOptions({ compress: o.compress, filters: o.filters, chunkBytes: o.chunkBytes });
+    segmentOptions({ compress: o.compress, filters: o.filters, chunkBytes: o.chunkBytes, level: o.level });
     return;
   }
   const only = (what: string) => new NdpackError("ERR_INVALID_ARGUMENT", `${what} applies to .ndpack output only, not to ${formatOut}`);
   if (o.filters !== undefined && !(Array.isArray(o.filters) && o.filters.length === 0)) throw only("filters");
   if (o.chunkBytes !== undefined) throw only("chunkBytes");
+  if (o.level !== undefined) throw only("level");
   if (o.compress === undefined || o.compress === "none") return;
   if (formatOut === "npz") {
     if (o.compress !== "deflate") throw new NdpackError("ERR_INVALID_ARGUMENT", `npz output: compress must be "none" or "deflate", got ${shownValue(o.compress)}`);
@@ -258,6 +261,7 @@ async function write(path: string, format: ConvertFormat, value: unknown, o: Con
         compress: o.compress ?? "none",
         filters: o.filters ?? [],
         ...(o.chunkBytes === undefined ? {} : { chunkBytes: o.chunkBytes }),
+        ...(o.level === undefined ? {} : { level: o.level }),
         ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       });
       return;

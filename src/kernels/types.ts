@@ -50,10 +50,12 @@ export interface Kernels {
    * Compresses `src` into one standard LZ4 block (no size prefix) at the start of `dst`
    * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md; algorithm in assembly/lz4.ts).
    * Both implementations write the same bytes.
+   * @param wide hash 5 bytes per position instead of 4 (default false)
+   * @param acceleration 1 (default: smallest output) to 65537, as the reference LZ4's
    * @returns the block length in bytes, or a negative status: -4 when the block does not fit in
    *   `dst.length` bytes, -3 when `src` is over 0x7E000000 bytes. Never throws.
    */
-  lz4Compress(src: Uint8Array, dst: Uint8Array, wide?: boolean): number;
+  lz4Compress(src: Uint8Array, dst: Uint8Array, wide?: boolean, acceleration?: number): number;
   /**
    * Decompresses one LZ4 block into `dst`, strictly bounds-checked (never reads past `src` nor
    * writes past `dst`; rejects offsets before the output start).
@@ -71,11 +73,12 @@ export interface Kernels {
    * @param filters filter ids (FILTER_IDS) in the order they apply
    * @param typesize element size in bytes for the filters, 1..255 (delta: 1, 2, 4, 8)
    * @param codec a CODEC_IDS value: none, lz4 or lz4-split (typesize 2 to 16; src/kernels/split.ts)
+   * @param acceleration the LZ4 compressor's, 1 (default: smallest output) to 65537
    * @returns the stored bytes (owned by the kernels, valid until the next call), flags, checksum
    * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for an unknown filter or codec, a bad
    *   typesize or a chunk over MAX_CHUNK_BYTES
    */
-  encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number): EncodedChunk;
+  encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number, acceleration?: number): EncodedChunk;
   /**
    * Inverse of {@link Kernels.encodeChunk}: checks the checksum (when `expectedChecksum` is
    * given), undoes the codec, then the filters in reverse, into `dst` (exactly the chunk's raw

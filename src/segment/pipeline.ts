@@ -4,6 +4,7 @@
  * not shrink is stored raw. Decoding reverses it chunk by chunk, so one chunk decodes without
  * the others.
  */
+import { lz4AccelerationOf } from "../codecs/lz4.js";
 import { codecById, codecByName, type Codec } from "../codecs/registry.js";
 import { CorruptError, NdpackError, shownValue } from "../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS, MAX_CHUNK_BYTES } from "../format.js";
@@ -23,6 +24,8 @@ export interface SegmentEncodeOptions {
   filters: readonly FilterName[];
   /** Raw bytes per chunk (rounded down to a multiple of the element size). */
   chunkBytes: number;
+  /** Compression level, 1 (fastest) to 9 (smallest); see {@link DEFAULT_LEVEL}. */
+  level: number;
   /** Checksum uncompressed segments too (they are then chunked; still memory-mappable). */
   checksum: boolean;
   kernels: Kernels;
@@ -34,6 +37,14 @@ export interface SegmentEncodeOptions {
  * instead of 85.71 % (blosc: 85.70 %), and encodes and decodes as fast or faster (bench/RESULTS.md).
  */
 export const DEFAULT_CHUNK_BYTES = 512 * 1024;
+/**
+ * Default compression level: 9, as python-blosc's `clevel`. Levels mean what blosc's do for
+ * LZ4: acceleration 10 - level (c-blosc's `get_accel`), so level 5 compresses with the LZ4
+ * parameters of blosc's clevel 5 (zarr's default). Unlike blosc, the level does not change the
+ * chunk size (`chunkBytes` does).
+ */
+export const DEFAULT_LEVEL = 9;
+
 /** Largest piece one write or one Uint8Array handles, in bytes. */
 export const WINDOW_BYTES = 1024 * 1024 * 1024;
 
@@ -77,6 +88,9 @@ export function validateSegmentOptions(o: SegmentEncodeOptions): void {
     if (!Object.hasOwn(FILTER_IDS, f)) throw new NdpackError("ERR_INVALID_ARGUMENT", `unknown filter ${shownValue(f)}; known: ${Object.keys(FILTER_IDS).join(", ")}`);
   }
   if (o.filters.length > 4) throw new NdpackError("ERR_INVALID_ARGUMENT", `at most 4 filters, got ${o.filters.length}`);
+  if (!Number.isInteger(o.level) || o.level < 1 || o.level > 9) {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `level must be an integer from 1 (fastest) to 9 (smallest), got ${shownValue(o.level)}`);
+  }
   if (!Number.isInteger(o.chunkBytes) || o.chunkBytes < 64 || o.chunkBytes > MAX_CHUNK_BYTES) {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `chunkBytes must be an integer from 64 to ${MAX_CHUNK_BYTES}, got ${shownValue(o.chunkBytes)}`);
   }
@@ -149,9 +163,10 @@ function* chunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncode
   if (FUSED_CODECS.includes(d.codec)) {
     // The fused path: filters, LZ4 and the checksum in one kernel call per chunk.
     const k = o.kernels;
+    const acceleration = lz4AccelerationOf(o.level);
     for (let at = 0; at < src.byteLength; at += d.chunkBytes) {
       const raw = window(src, at, Math.min(d.chunkBytes, src.byteLength - at));
-      const { stored, flags, checksum } = k.encodeChunk(raw, d.filters, d.typesize, d.codec);
+      const { stored, flags, checksum } = k.encodeChunk(raw, d.filters, d.typesize, d.codec, acceleration);
       d.chunks.push({ storedBytes: stored.length, checksum, flags });
       d.storedBytes += stored.length;
       yield stored;
@@ -164,7 +179,7 @@ function* chunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncode
 /** The chunk pipeline for registered codecs that the kernels do not fuse: one kernel call per step. */
 function* genericChunkPieces(src: SegmentSource, d: SegmentDescriptor, o: SegmentEncodeOptions): Generator<Uint8Array> {
   const k = o.kernels;
-  const codec: Codec | null = o.compress === "none" ? null : codecByName(o.compress).create(k.name);
+  const codec: Codec | null = o.compress === "none" ? null : codecByName(o.compress).create(k.name, o.level);
   let a = new Uint8Array(0);
   let b = new Uint8Array(0);
   if (d.filters.length) {
@@ -267,7 +282,7 @@ export function decodeChunks(
     }
     return;
   }
-  const codec = d.codec === CODEC_IDS.none ? null : codecById(d.codec)?.create(kernels.name);
+  const codec = d.codec === CODEC_IDS.none ? null : codecById(d.codec)?.create(kernels.name, DEFAULT_LEVEL);
   if (d.codec !== CODEC_IDS.none && !codec) throw new CorruptError(`segment ${segment}: unknown codec id ${d.codec}`, { segment });
   let a = new Uint8Array(0);
   let b = new Uint8Array(0);

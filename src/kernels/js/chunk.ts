@@ -48,8 +48,8 @@ function reserve(bytes: number): void {
  * @returns block length in bytes, or a negative status; never throws
  * @example const n = lz4Compress(src, out)
  */
-export function lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false): number {
-  return compressor.compress(src, dst, wide);
+export function lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false, acceleration = 1): number {
+  return compressor.compress(src, dst, wide, acceleration);
 }
 
 /**
@@ -58,11 +58,12 @@ export function lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false): num
  * @param filters filter ids in order
  * @param typesize element size in bytes
  * @param codec a CODEC_IDS value: none, lz4 or lz4-split
+ * @param acceleration the LZ4 compressor's (1: smallest output)
  * @returns stored bytes (a view of a module scratch buffer, valid until the next call, or `raw`), flags, checksum
  * @throws {NdpackError} `ERR_INVALID_ARGUMENT` for bad ids or typesize
  * @example const { stored, flags, checksum } = encodeChunk(raw, [1], 4, 1)
  */
-export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number): EncodedChunk {
+export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesize: number, codec: number, acceleration = 1): EncodedChunk {
   checkChunkArgs("encodeChunk", raw.length, filters, typesize, codec);
   const len = raw.length;
   reserve(len);
@@ -79,7 +80,8 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
     const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
     const wide = wideHashFor(filters);
     const n =
-      len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, wide)) : compressor.compress(cur, out, wide);
+      len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, wide, acceleration))
+          : compressor.compress(cur, out, wide, acceleration);
     if (n >= 0) {
       stored = out.subarray(0, n);
       flags = 0;

@@ -3,8 +3,8 @@
  * same algorithm with the same parameters, so both write the same bytes for the same input.
  * Written from the LZ4 block format spec
  * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md); the algorithm (a greedy
- * single-hash-table compressor like the reference's LZ4_compress_fast at acceleration 1, with
- * an earlier skip) is described step by step at the top of `assembly/lz4.ts`.
+ * single-hash-table compressor like the reference's LZ4_compress_fast, with its acceleration
+ * and an earlier skip) is described step by step at the top of `assembly/lz4.ts`.
  */
 
 /** log2 of the compressor's hash table entry count; equal to `LZ4_HASH_LOG` in assembly/lz4.ts. */
@@ -23,6 +23,17 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_DISTANCE = 65535;
 const SKIP_TRIGGER = 4; // as in assembly/lz4.ts
+/** Largest acceleration; larger values are clamped (the reference's LZ4_ACCELERATION_MAX). */
+const MAX_ACCELERATION = 65537;
+
+/**
+ * An acceleration as both compressors use it: truncated to an integer and clamped to
+ * 1..65537 (NaN gives 1). The wasm kernels apply it before the call, since their u32
+ * parameter would wrap a negative value.
+ */
+export function lz4Acceleration(a: number): number {
+  return Math.min(Math.max(Math.trunc(a) || 1, 1), MAX_ACCELERATION);
+}
 const HASH_SHIFT = 32 - LZ4_HASH_LOG;
 const PRIME = 2654435761 | 0;
 const PRIME5 = 2246822519 | 0; // for the fifth byte (assembly/lz4.ts, hashAt)
@@ -59,13 +70,16 @@ export class Lz4Compressor {
    * @param src input bytes (at most {@link LZ4_MAX_INPUT_BYTES})
    * @param dst output; at most `dst.length` bytes are written; must not overlap `src`
    * @param wide hash 5 bytes per position instead of 4 (assembly/lz4.ts says when it pays)
+   * @param acceleration 1 (the default, smallest output) or more: each step up skips ahead
+   *   faster after a miss, as the reference's; clamped to 1..65537
    * @returns the block's length in bytes, or {@link LZ4_ERR_OUTPUT} when it does not fit in
    *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"), or
    *   {@link LZ4_ERR_LENGTH}; never throws
    * @example const n = new Lz4Compressor().compress(chunk, out); if (n > 0) write(out.subarray(0, n))
    */
-  compress(src: Uint8Array, dst: Uint8Array, wide = false): number {
+  compress(src: Uint8Array, dst: Uint8Array, wide = false, acceleration = 1): number {
     const len = src.length;
+    const firstMisses = lz4Acceleration(acceleration) << SKIP_TRIGGER;
     const mix = wide ? PRIME5 : 0;
     if (len > LZ4_MAX_INPUT_BYTES) return LZ4_ERR_LENGTH;
     const table = this.#table;
@@ -85,7 +99,7 @@ export class Lz4Compressor {
       table[hashAt(src, words, 0, mix)] = base;
       let ip = 1;
       for (;;) {
-        let misses = 1 << SKIP_TRIGGER;
+        let misses = firstMisses;
         let ref = -1;
         while (ip <= ilimit) {
           const seq = words.getInt32(ip, true);
