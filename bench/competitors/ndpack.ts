@@ -79,10 +79,12 @@ export const ndpackContestants: Contestant[] = [
   bytesVariant("ndpack raw", {}, "encode / decode; decode returns views of the encoded buffer (no copy)"),
   fileVariant("ndpack raw file", false, "dumpSync / loadSync (positioned reads into new buffers); file hot in the page cache"),
   fileVariant("ndpack raw mmap", true, "dumpSync / loadSync({ mmap: true }); load maps pages lazily: first touch is not timed"),
-  bytesVariant("ndpack lz4 wasm", { compress: "lz4", backend: "wasm" }, "encode / decode; 512 KiB chunks (the default), xxHash32 per chunk"),
+  bytesVariant("ndpack lz4 wasm", { compress: "lz4", backend: "wasm" }, "encode / decode; 512 KiB chunks and level 9 (the defaults: LZ4 acceleration 1), xxHash32 per chunk"),
   bytesVariant("ndpack lz4 js", { compress: "lz4", backend: "js" }, "the same with the TypeScript kernels (LZ4 and xxHash32 in src/kernels/js)"),
   bytesVariant("ndpack lz4+shuffle wasm", { compress: "lz4", filters: ["shuffle"], backend: "wasm" }, "stored as lz4-split: each byte of the element an LZ4 stream of its own, as blosc splits"),
   bytesVariant("ndpack lz4+shuffle js", { compress: "lz4", filters: ["shuffle"], backend: "js" }, ""),
   bytesVariant("ndpack lz4+bitshuffle wasm", { compress: "lz4", filters: ["bitshuffle"], backend: "wasm" }, ""),
   bytesVariant("ndpack lz4+bitshuffle js", { compress: "lz4", filters: ["bitshuffle"], backend: "js" }, ""),
+  bytesVariant("ndpack lz4+shuffle level 5", { compress: "lz4", filters: ["shuffle"], level: 5, backend: "wasm" }, "wasm, level 5: LZ4 at acceleration 5, the setting of the py blosc rows (clevel 5)"),
+  bytesVariant("ndpack lz4+bitshuffle level 5", { compress: "lz4", filters: ["bitshuffle"], level: 5, backend: "wasm" }, "wasm, level 5, as above"),
 ];
