@@ -31,8 +31,10 @@ function unfused(k: Kernels, raw: Uint8Array, filters: number[], typesize: numbe
     const out = new Uint8Array(lz4CompressBound(raw.length) + 64);
     // lz4-split: src/kernels/split.ts over this backend's single LZ4 kernel, against the wasm
     // core's own lz4SplitCompress when k is the wasm kernels.
-    const wide = filters[filters.length - 1] === bitshuffle; // the chunk kernels hash 5 bytes after a bitshuffle
-    const n = codec === SPLIT ? encodeSplit(cur, out, typesize, (s, d) => k.lz4Compress(s, d, wide)) : k.lz4Compress(cur, out, wide);
+    const planes = filters[filters.length - 1] === bitshuffle; // after a bitshuffle the chunk kernels treat the chunk as bit planes
+    // As the pipeline does, ask for a block smaller than the chunk (the compressor may then give up early).
+    const smaller = out.subarray(0, Math.max(0, raw.length - 1));
+    const n = codec === SPLIT ? encodeSplit(cur, smaller, typesize, (s, d) => k.lz4Compress(s, d, planes)) : k.lz4Compress(cur, smaller, planes);
     if (n > 0 && n < raw.length) {
       stored = out.subarray(0, n);
       flags = 0;

@@ -51,11 +51,12 @@ const CHUNK_FILTERS: readonly number[] = [1, 2, 3];
 /** Codec ids the fused chunk kernels implement: all of them (none, lz4, lz4-split). */
 export const FUSED_CODECS: readonly number[] = Object.values(CODEC_IDS);
 /**
- * Whether the chunk kernels' LZ4 compressor hashes 5 bytes per position (`wide`) for a chunk
- * with these filters: after a bitshuffle, where it pays (assembly/lz4.ts says why).
+ * Whether a chunk with these filters holds bit planes (its last filter is a bitshuffle), which
+ * the chunk kernels tell their LZ4 compressor (`planes`: a 5-byte hash, and never giving up;
+ * assembly/lz4.ts says why).
  * @param filters filter ids in the order they apply
  */
-export function wideHashFor(filters: readonly number[]): boolean {
+export function holdsBitPlanes(filters: readonly number[]): boolean {
   return filters[filters.length - 1] === FILTER_IDS.bitshuffle;
 }
 

@@ -5,7 +5,7 @@
  * grown to the largest chunk seen, so a chunk allocates nothing but views.
  */
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
-import { blockError, checkChunkArgs, checksumError, wideHashFor } from "../check.js";
+import { blockError, checkChunkArgs, checksumError, holdsBitPlanes } from "../check.js";
 import { decodeSplit, encodeSplit } from "../split.js";
 import type { EncodedChunk } from "../types.js";
 import { bitshuffle, bitunshuffle } from "./bitshuffle.js";
@@ -48,8 +48,8 @@ function reserve(bytes: number): void {
  * @returns block length in bytes, or a negative status; never throws
  * @example const n = lz4Compress(src, out)
  */
-export function lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false, acceleration = 1): number {
-  return compressor.compress(src, dst, wide, acceleration);
+export function lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
+  return compressor.compress(src, dst, planes, acceleration);
 }
 
 /**
@@ -78,10 +78,10 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
   if (codec !== CODEC_IDS.none) {
     // Only a strictly smaller result is kept: the output holds len - 1 bytes.
     const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
-    const wide = wideHashFor(filters);
+    const planes = holdsBitPlanes(filters);
     const n =
-      len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, wide, acceleration))
-          : compressor.compress(cur, out, wide, acceleration);
+      len === 0 ? -1 : codec === CODEC_IDS["lz4-split"] ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, planes, acceleration))
+          : compressor.compress(cur, out, planes, acceleration);
     if (n >= 0) {
       stored = out.subarray(0, n);
       flags = 0;

@@ -18,7 +18,7 @@
  */
 import { NdpackError } from "../../errors.js";
 import { CHUNK_FLAG_RAW, CODEC_IDS, FILTER_IDS } from "../../format.js";
-import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES, wideHashFor } from "../check.js";
+import { blockError, checkChunkArgs, checkFilterArgs, checkOutputLength, checksumError, DELTA_TYPESIZES, MAX_FUSED_CHUNK_BYTES, holdsBitPlanes } from "../check.js";
 import { LZ4_ERR_CORRUPT, LZ4_ERR_LENGTH, lz4Acceleration, lz4CompressBound } from "../js/lz4.js";
 import { decodeSplit, splitError } from "../split.js";
 import type { EncodedChunk, Kernels } from "../types.js";
@@ -65,12 +65,12 @@ interface CoreExports {
   xxh32Stripes(ptr: number, len: number): number;
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
   xxhash32(ptr: number, len: number, seed: number): number;
-  lz4Compress(src: number, len: number, dst: number, cap: number, wide: boolean, acceleration: number): number;
-  lz4CompressChecksum(src: number, len: number, dst: number, cap: number, wide: boolean, acceleration: number): number;
+  lz4Compress(src: number, len: number, dst: number, cap: number, planes: boolean, acceleration: number): number;
+  lz4CompressChecksum(src: number, len: number, dst: number, cap: number, planes: boolean, acceleration: number): number;
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
   lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
   lz4Checksum(): number;
-  lz4SplitCompress(src: number, len: number, typesize: number, dst: number, cap: number, wide: boolean, acceleration: number): number;
+  lz4SplitCompress(src: number, len: number, typesize: number, dst: number, cap: number, planes: boolean, acceleration: number): number;
   lz4SplitDecompress(src: number, srcLen: number, typesize: number, dst: number, len: number): number;
   float32ToFloat16: ConvertExport;
   float16ToFloat32: ConvertExport;
@@ -252,14 +252,14 @@ class CoreKernels implements WasmKernels {
     return region;
   }
 
-  lz4Compress(src: Uint8Array, dst: Uint8Array, wide = false, acceleration = 1): number {
+  lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
     if (src.length > MAX_FUSED_CHUNK_BYTES) return LZ4_ERR_LENGTH;
     const cap = Math.min(dst.length, lz4CompressBound(src.length));
     const region = this.#reserve(Math.max(src.length, cap));
     const a = this.#base;
     const b = a + region;
     this.#heap.set(src, a);
-    const n = this.#core.lz4Compress(a, src.length, b, cap, wide, lz4Acceleration(acceleration));
+    const n = this.#core.lz4Compress(a, src.length, b, cap, planes, lz4Acceleration(acceleration));
     if (n > 0) dst.set(this.#heap.subarray(b, b + n));
     return n;
   }
@@ -301,14 +301,14 @@ class CoreKernels implements WasmKernels {
       const out = cur === b ? c : b;
       // Only a strictly smaller result is kept: the output holds len - 1 bytes. Its checksum
       // is computed as it is written.
-      const wide = wideHashFor(filters);
+      const planes = holdsBitPlanes(filters);
       const accel = lz4Acceleration(acceleration);
       const n =
         len === 0
           ? -1
           : split
-            ? core.lz4SplitCompress(cur, len, typesize, out, len - 1, wide, accel)
-            : core.lz4CompressChecksum(cur, len, out, len - 1, wide, accel);
+            ? core.lz4SplitCompress(cur, len, typesize, out, len - 1, planes, accel)
+            : core.lz4CompressChecksum(cur, len, out, len - 1, planes, accel);
       if (n >= 0) {
         at = out;
         storedBytes = n;
