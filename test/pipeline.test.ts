@@ -159,6 +159,22 @@ describe("chunks", () => {
     expect(Buffer.from(encode({ data }, { level: 1 })).equals(Buffer.from(encode({ data })))).toBe(true);
   });
 
+  it("compresses a chunk whose first rows are random at every level: whole chunks never give up early (a trial found it)", () => {
+    // Shuffle then delta: one LZ4 block per chunk, whose first row is the random low bytes.
+    let x = 7;
+    const ids = new Int32Array(300_000).map((_, i) => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return i * 3 + (x >>> 29);
+    });
+    for (const level of [1, 3, 5, 9]) {
+      for (const backend of backends) {
+        const a = encode(ids, { compress: "lz4", filters: ["shuffle", "delta"], level, backend });
+        expect(a.length, `level ${level}`).toBeLessThan(ids.byteLength * 0.4);
+        expect(Buffer.from((decode(a) as Int32Array).buffer).equals(Buffer.from(ids.buffer))).toBe(true);
+      }
+    }
+  });
+
   it("rejects bad options before writing anything", () => {
     for (const level of [0, 10, 2.5, Number.NaN, "5"]) {
       const e = thrown(() => encode({}, { compress: "lz4", level: level as number }));

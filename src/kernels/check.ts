@@ -52,8 +52,8 @@ const CHUNK_FILTERS: readonly number[] = [1, 2, 3];
 export const FUSED_CODECS: readonly number[] = Object.values(CODEC_IDS);
 /**
  * Whether a chunk with these filters holds bit planes (its last filter is a bitshuffle), which
- * the chunk kernels tell their LZ4 compressor (`planes`: a 5-byte hash, and never giving up;
- * assembly/lz4.ts says why).
+ * the chunk kernels tell their LZ4 compressor (`planes`: a 5-byte hash; assembly/lz4.ts says
+ * why).
  * @param filters filter ids in the order they apply
  */
 export function holdsBitPlanes(filters: readonly number[]): boolean {

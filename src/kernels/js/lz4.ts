@@ -74,16 +74,18 @@ export class Lz4Compressor {
    * @param src input bytes (at most {@link LZ4_MAX_INPUT_BYTES})
    * @param dst output; at most `dst.length` bytes are written; must not overlap `src`
    * @param planes the input is bit planes (after a bitshuffle): hash 5 bytes per position
-   *   instead of 4, and never give up early (assembly/lz4.ts says why)
+   *   instead of 4 (assembly/lz4.ts says why)
    * @param acceleration 1 (the default, smallest output) or more: each step up skips ahead
    *   faster after a miss, as the reference's; clamped to 1..65537
+   * @param giveUp allow giving up early: only for one byte of consecutive elements, the
+   *   streams of lz4-split after a shuffle (assembly/lz4.ts, "Giving up")
    * @returns the block's length in bytes, or {@link LZ4_ERR_OUTPUT} when it does not fit in
-   *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"; then an input of
-   *   64 KiB or more, not `planes`, that has shrunk by less than 1/32 at its first eighth is
-   *   given up there, see assembly/lz4.ts), or {@link LZ4_ERR_LENGTH}; never throws
+   *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"; with `giveUp`,
+   *   an input of 64 KiB or more that has shrunk by less than 1/32 at its first eighth is
+   *   then given up there), or {@link LZ4_ERR_LENGTH}; never throws
    * @example const n = new Lz4Compressor().compress(chunk, out); if (n > 0) write(out.subarray(0, n))
    */
-  compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
+  compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1, giveUp = false): number {
     const len = src.length;
     const firstMisses = lz4Acceleration(acceleration) << SKIP_TRIGGER;
     const mix = planes ? PRIME5 : 0;
@@ -103,7 +105,7 @@ export class Lz4Compressor {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
       // The checkpoint where a search that saves too little gives up (assembly/lz4.ts); ilimit: none.
-      let limit = cap < len && len >= GIVE_UP_MIN_INPUT && !planes ? len >>> 3 : ilimit;
+      let limit = giveUp && cap < len && len >= GIVE_UP_MIN_INPUT ? len >>> 3 : ilimit;
       table[hashAt(src, words, 0, mix)] = base;
       let ip = 1;
       for (;;) {
