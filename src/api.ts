@@ -38,7 +38,8 @@ export interface EncodeOptions extends GraphEncodeOptions {
   chunkBytes?: number;
   /**
    * Compression level, an integer from 1 (fastest) to 9 (smallest, the default), as blosc's
-   * `clevel`: LZ4 runs at acceleration 10 - level, as in c-blosc. Ignored without `compress`.
+   * `clevel`: LZ4 runs at acceleration 10 - level, as in c-blosc. Refused without a codec
+   * (`compress: "none"`), where it would do nothing.
    */
   level?: number;
   /**
@@ -78,7 +79,11 @@ export interface DecodeOptions extends GraphDecodeOptions {
 export const ENCODE_LIMITS = ["maxDepth", "segmentThresholdBytes"] as const;
 export const DECODE_LIMITS = ["maxDepth", "maxStringBytes", "maxArrayLength", "maxObjects"] as const;
 
-/** Resolved options for the segment pipeline. */
+/**
+ * Resolved options for the segment pipeline.
+ * @throws NdpackError `ERR_INVALID_ARGUMENT` for a bad codec, filter, chunk size, level or
+ *   backend, or a `level` without a codec
+ */
 export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
   const resolved: SegmentEncodeOptions = {
     compress: o.compress ?? "none",
@@ -89,6 +94,9 @@ export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
     kernels: getKernels(o.backend ?? "auto"),
   };
   validateSegmentOptions(resolved);
+  if (o.level !== undefined && resolved.compress === "none") {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `level applies with a codec: add compress: "lz4" (compress is "none")`);
+  }
   return resolved;
 }
 

@@ -298,6 +298,7 @@ describe("errors: one line on stderr, non-zero exit, nothing written", () => {
     ["an unknown --format-out", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--format-out", "hdf5"], "ERR_INVALID_ARGUMENT", /hdf5/],
     ["a --chunk-bytes under 64", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--chunk-bytes", "10"], "ERR_INVALID_ARGUMENT", /expected an integer from 64 to 67108864, got "10"/],
     ["a --level of 10", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--compress", "lz4", "--level", "10"], "ERR_INVALID_ARGUMENT", /expected an integer from 1 to 9, got "10"/],
+    ["--level without --compress", () => [join(NUMPY, "f4.npy"), join(d, "out.ndpack"), "--level", "5"], "ERR_INVALID_ARGUMENT", /level applies with a codec/],
     ["--level for .npz output", () => [join(NUMPY, "f4.npy"), join(d, "out.npz"), "--level", "5"], "ERR_INVALID_ARGUMENT", /level applies to \.ndpack output only, not to npz/],
   ] as const)("%s", (_, args, code, message) => {
     const argv = args();

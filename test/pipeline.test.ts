@@ -155,8 +155,11 @@ describe("chunks", () => {
     expect(sizes[0]).toBeLessThan(sizes[1]!);
     expect(sizes[1]).toBeLessThan(sizes[2]!);
     expect(Buffer.from(encode({ data }, { compress: "lz4" })).equals(Buffer.from(encode({ data }, { compress: "lz4", level: 9 })))).toBe(true);
-    // Without a codec the level changes nothing.
-    expect(Buffer.from(encode({ data }, { level: 1 })).equals(Buffer.from(encode({ data })))).toBe(true);
+    // Without a codec a level would do nothing: it is refused rather than ignored.
+    for (const options of [{ level: 1 }, { level: 5, compress: "none" }] as const) {
+      const e = thrown(() => encode({ data }, options));
+      expect([e.code, e.message]).toEqual(["ERR_INVALID_ARGUMENT", 'level applies with a codec: add compress: "lz4" (compress is "none")']);
+    }
   });
 
   it("compresses a chunk whose first rows are random at every level: whole chunks never give up early (a trial found it)", () => {

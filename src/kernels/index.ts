@@ -2,7 +2,7 @@
  * Kernel selection: the WebAssembly core when it can run, the TypeScript twins otherwise.
  * Browser-safe: `process` is only read behind a `typeof` guard.
  */
-import { NdpackError } from "../errors.js";
+import { NdpackError, shownValue } from "../errors.js";
 import { jsKernels } from "./js/index.js";
 import type { Kernels } from "./types.js";
 import { createWasmKernels } from "./wasm/index.js";
@@ -49,7 +49,7 @@ export function getKernels(prefer: KernelPreference = "auto"): Kernels {
       return kernels;
     }
     default:
-      throw new NdpackError("ERR_INVALID_ARGUMENT", `kernels: expected "wasm", "js" or "auto", got ${String(prefer)}`);
+      throw new NdpackError("ERR_INVALID_ARGUMENT", `backend must be "auto", "wasm" or "js", got ${shownValue(prefer)}`);
   }
 }
 
