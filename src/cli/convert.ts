@@ -57,7 +57,7 @@ export function addConvert(program: Command): Command {
     .option("--compress <codec>", ".ndpack output: none or lz4; .npz output: none or deflate")
     .option("--filters <list>", ".ndpack output: comma-separated filters before the codec (shuffle, bitshuffle, delta)", parseList)
     .option("--chunk-bytes <n>", ".ndpack output: raw bytes per chunk, 64 to 67108864 (default 524288)", integerFrom(64, MAX_CHUNK_BYTES))
-    .option("--level <n>", ".ndpack output: compression level, 1 (fastest) to 9 (smallest; default), as blosc's clevel", integerFrom(1, 9))
+    .option("--level <n>", ".ndpack output with --compress: compression level, 1 (fastest) to 9 (smallest; default), as blosc's clevel", integerFrom(1, 9))
     .addOption(new Option("--format-in <format>", "format of <in>, instead of its extension's").choices(CONVERT_FORMATS))
     .addOption(new Option("--format-out <format>", "format of <out>, instead of its extension's").choices(CONVERT_FORMATS))
     .addHelpText("after", HELP)
