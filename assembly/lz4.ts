@@ -42,8 +42,7 @@
 //   GloVe + shuffle keeps its bytes and its time. Nothing else gives up: a stream of eight bit
 //   planes can start with a random plane (GloVe + bitshuffle would go from 85.7 % to 100 %),
 //   and a whole chunk may hold rows of different bytes (after a shuffle then a delta, the
-//   random low-byte row comes first and would give up on a chunk LZ4 takes to 25 %) or change
-//   along its length (a float64 ramp saved under 1/32 in its first eighth and 23 % in all).
+//   random low-byte row comes first and would give up on a chunk LZ4 takes to 25 %).
 // Decompressor: strictly bounds-checked; never reads past src or writes past dst, rejects
 // offsets 0 and offsets before the output start, and returns the exact bytes written.
 import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT, ERR_TYPESIZE } from "./status";
