@@ -29,20 +29,6 @@
 //   before the block start), then forwards up to `len - 5`.
 // - End of block rules: a match starts at most at `len - 12`; the last 5 bytes are literals;
 //   inputs under 13 bytes are all literals. After a match, position `end - 2` enters the table.
-// - Giving up (`giveUp`, set by lz4SplitCompress for the byte streams of a shuffle only): when
-//   only a block smaller than the input will do (`cap` < `len`) and the input is at least 64
-//   KiB, the search checks its progress once, when it first reaches `len / 8` (the next
-//   position it looks at, or where a match ends, at or past that point): if the bytes encoded
-//   so far (up to the last sequence's end) minus the bytes written are less than 1/32 of the
-//   bytes read (up to that position), it returns ERR_OUTPUT, as for a block that does not fit,
-//   and the stream is stored as it is. A byte stream holds one byte of consecutive elements, so
-//   its start speaks for the rest. After a shuffle of sorted ids, the low-byte stream, which
-//   LZ4 only takes to 98 %, is then stored as it is: 10M int32 ids (level 9) compress in 9 ms
-//   instead of 27, at 27.75 % instead of 27.29 %, and 5M int64 ids in 10 ms instead of 21.
-//   GloVe + shuffle keeps its bytes and its time. Nothing else gives up: a stream of eight bit
-//   planes can start with a random plane (GloVe + bitshuffle would go from 85.7 % to 100 %),
-//   and a whole chunk may hold rows of different bytes (after a shuffle then a delta, the
-//   random low-byte row comes first and would give up on a chunk LZ4 takes to 25 %).
 // Decompressor: strictly bounds-checked; never reads past src or writes past dst, rejects
 // offsets 0 and offsets before the output start, and returns the exact bytes written.
 import { ERR_CORRUPT, ERR_LENGTH, ERR_OUTPUT, ERR_TYPESIZE } from "./status";
@@ -63,10 +49,6 @@ const MAX_DISTANCE: usize = 65535;
 const SKIP_TRIGGER: u32 = 4;
 /** Largest input accepted (the reference's LZ4_MAX_INPUT_SIZE). */
 const MAX_INPUT: usize = 0x7e000000;
-/** Inputs from this size on may be given up at the checkpoint (see the top of this file). */
-const GIVE_UP_MIN_INPUT: usize = 65536;
-/** At the checkpoint, less than (bytes read) >> GIVE_UP_SHIFT saved gives up: 1/32. */
-const GIVE_UP_SHIFT: usize = 5;
 /** Largest acceleration (the reference's LZ4_ACCELERATION_MAX); larger values are clamped. */
 const MAX_ACCELERATION: u32 = 65537;
 
@@ -135,13 +117,12 @@ export function lz4Checksum(): u32 {
 
 /**
  * Compresses `len` bytes at `src` into one LZ4 block at `dst`, writing at most `cap` bytes,
- * hashing 5 bytes per position when `planes`, at `acceleration`, giving up early when `giveUp`
- * (see the top of this file).
+ * hashing 5 bytes per position when `planes`, at `acceleration` (see the top of this file).
  * Returns the block's length, ERR_OUTPUT when it does not fit in `cap`, ERR_LENGTH when `len`
  * is over 0x7E000000. `src` and `dst` must not overlap.
  */
-export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, planes: bool, acceleration: u32, giveUp: bool): i32 {
-  return compress(src, len, dst, cap, false, planes, acceleration, giveUp);
+export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, planes: bool, acceleration: u32): i32 {
+  return compress(src, len, dst, cap, false, planes, acceleration);
 }
 
 /**
@@ -152,13 +133,13 @@ export function lz4Compress(src: usize, len: usize, dst: usize, cap: usize, plan
 export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usize, planes: bool, acceleration: u32): i32 {
   hashFrom = dst;
   hashLanes = xxh32Lanes(0);
-  const n = compress(src, len, dst, cap, true, planes, acceleration, false);
+  const n = compress(src, len, dst, cap, true, planes, acceleration);
   if (n >= 0) finishHash(dst, <usize>n);
   return n;
 }
 
 // @ts-ignore: decorator
-@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool, planes: bool, acceleration: u32, giveUp: bool): i32 {
+@inline function compress(src: usize, len: usize, dst: usize, cap: usize, hashed: bool, planes: bool, acceleration: u32): i32 {
   if (len > MAX_INPUT) return ERR_LENGTH;
   const firstMisses: u32 = (acceleration < 1 ? 1 : acceleration > MAX_ACCELERATION ? MAX_ACCELERATION : acceleration) << SKIP_TRIGGER;
   if (<u64>tableBase + <u64>len + 1 > <u64>u32.MAX_VALUE) {
@@ -176,8 +157,6 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
   if (len >= MF_LIMIT + 1) {
     const ilimit = iend - MF_LIMIT; // last position a match may start at
     const matchlimit = iend - LAST_LITERALS;
-    // The checkpoint (see the top of this file); ilimit when there is none.
-    let limit = giveUp && cap < len && len >= GIVE_UP_MIN_INPUT ? src + (len >> 3) : ilimit;
     store<u32>(TABLE + (hashAt(src, planes) << 2), base);
     let ip = src + 1;
     while (true) {
@@ -186,27 +165,22 @@ export function lz4CompressChecksum(src: usize, len: usize, dst: usize, cap: usi
         lanes = xxh32Round(lanes, hp);
         hp += 16;
       }
-      // Find a match at or after ip, stopping once at the checkpoint.
+      // Find a match at or after ip.
       let misses = firstMisses;
       let ref: usize = 0;
-      while (true) {
-        while (ip <= limit) {
-          const slot = TABLE + (hashAt(ip, planes) << 2);
-          const entry = load<u32>(slot);
-          const pos = <u32>(ip - src);
-          store<u32>(slot, base + pos);
-          if (entry >= base) {
-            const cand = entry - base;
-            if (pos - cand <= <u32>MAX_DISTANCE && load<u32>(src + cand) == load<u32>(ip)) {
-              ref = src + cand;
-              break;
-            }
+      while (ip <= ilimit) {
+        const slot = TABLE + (hashAt(ip, planes) << 2);
+        const entry = load<u32>(slot);
+        const pos = <u32>(ip - src);
+        store<u32>(slot, base + pos);
+        if (entry >= base) {
+          const cand = entry - base;
+          if (pos - cand <= <u32>MAX_DISTANCE && load<u32>(src + cand) == load<u32>(ip)) {
+            ref = src + cand;
+            break;
           }
-          ip += misses++ >> SKIP_TRIGGER;
         }
-        if (ref != 0 || limit == ilimit) break;
-        if (<isize>(anchor - src) - <isize>(op - dst) < <isize>((ip - src) >> GIVE_UP_SHIFT)) return ERR_OUTPUT;
-        limit = ilimit;
+        ip += misses++ >> SKIP_TRIGGER;
       }
       if (ref == 0) break; // no match before ilimit
       // Extend backwards, then forwards.
@@ -426,14 +400,8 @@ export function lz4SplitCompress(src: usize, len: usize, typesize: usize, dst: u
     const room = end - op;
     // Only a strictly smaller block is kept.
     const blockCap = s - 1 < room ? s - 1 : room;
-    // `planes` as a constant in each inlined copy keeps its test out of the search loop (~3 %
-    // faster). Byte streams may give up early, bit planes not (see the top of this file).
-    let l: i32 =
-      s == 0
-        ? ERR_OUTPUT
-        : planes
-          ? compress(src + j * s, s, op, blockCap, true, true, acceleration, false)
-          : compress(src + j * s, s, op, blockCap, true, false, acceleration, true);
+    // `planes` as a constant in each inlined copy keeps its test out of the search loop (~3 % faster).
+    let l: i32 = s == 0 ? ERR_OUTPUT : planes ? compress(src + j * s, s, op, blockCap, true, true, acceleration) : compress(src + j * s, s, op, blockCap, true, false, acceleration);
     if (l < 0) {
       if (s > room) return ERR_OUTPUT;
       hashFrom = from; // the failed block's bytes are overwritten

@@ -34,8 +34,7 @@ function unfused(k: Kernels, raw: Uint8Array, filters: number[], typesize: numbe
     const planes = filters[filters.length - 1] === bitshuffle; // after a bitshuffle the chunk kernels treat the chunk as bit planes
     // As the pipeline does, ask for a block smaller than the chunk (the compressor may then give up early).
     const smaller = out.subarray(0, Math.max(0, raw.length - 1));
-    // Byte streams of lz4-split may give up early; bit planes and whole chunks do not.
-    const n = codec === SPLIT ? encodeSplit(cur, smaller, typesize, (s, d) => k.lz4Compress(s, d, planes, 1, !planes)) : k.lz4Compress(cur, smaller, planes);
+    const n = codec === SPLIT ? encodeSplit(cur, smaller, typesize, (s, d) => k.lz4Compress(s, d, planes)) : k.lz4Compress(cur, smaller, planes);
     if (n > 0 && n < raw.length) {
       stored = out.subarray(0, n);
       flags = 0;

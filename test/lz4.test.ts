@@ -6,8 +6,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsKernels } from "../src/kernels/index.js";
-import { LZ4_ERR_CORRUPT, LZ4_ERR_OUTPUT, Lz4Compressor, lz4CompressBound } from "../src/kernels/js/lz4.js";
-import { CODEC_IDS, FILTER_IDS } from "../src/format.js";
+import { LZ4_ERR_CORRUPT, LZ4_ERR_OUTPUT, lz4CompressBound } from "../src/kernels/js/lz4.js";
 import { backends, randomBytes, wasmKernels } from "./helpers/kernels.js";
 
 const require = createRequire(import.meta.url);
@@ -174,62 +173,6 @@ describe("lz4 acceleration (the level option's parameter)", () => {
     expect([0, -3, Number.NaN, 1.9].map(size)).toEqual([91_906, 91_906, 91_906, 91_906]);
     expect(size(5.5)).toBe(93_816);
     expect(size(2 ** 40)).toBe(size(65_537));
-  });
-});
-
-/** 128 KiB: the first 20,000 bytes random, the rest zeros (which would compress to almost nothing). */
-function randomThenZeros(length = 131_072): Uint8Array {
-  const src = new Uint8Array(length);
-  src.set(randomBytes(20_000, 21));
-  return src;
-}
-
-describe("lz4 giving up early (the compressor, TypeScript twin)", () => {
-  const smaller = (src: Uint8Array) => new Uint8Array(src.length - 1);
-  const compress = (src: Uint8Array, dst: Uint8Array, giveUp: boolean) => new Lz4Compressor().compress(src, dst, false, 1, giveUp);
-
-  it("with giveUp, asked for a smaller block, stops (-4) at the first eighth of 64 KiB or more that saved under 1/32", () => {
-    const src = randomThenZeros();
-    expect(compress(src, smaller(src), true)).toBe(LZ4_ERR_OUTPUT);
-    // Without giveUp, or with room for any block, it compresses to the end: the zeros take almost nothing.
-    for (const n of [compress(src, smaller(src), false), compress(src, new Uint8Array(lz4CompressBound(src.length)), true)]) {
-      expect(n).toBeGreaterThan(20_000);
-      expect(n).toBeLessThan(20_700);
-    }
-  });
-
-  it("does not give up under 64 KiB, or when the first eighth saved 1/32", () => {
-    const short = randomThenZeros(65_535); // random for more than its first eighth, then zeros
-    expect(compress(short, smaller(short), true)).toBeGreaterThan(0);
-    // Random bytes with 24 repeated of every 200 save about 8 % from the start.
-    const sparse = sparseRepeats();
-    expect(compress(sparse, smaller(sparse), true)).toBe(91_906);
-  });
-});
-
-describe.each(backends)("lz4 giving up early, through the chunk kernels (%s)", (_, k) => {
-  /** A 512 KiB chunk of int32 whose low bytes are random for their first 20,000 and zero after; the other bytes zero. */
-  function chunk(): Uint8Array {
-    const raw = new Uint8Array(4 * 131_072);
-    const low = randomThenZeros();
-    for (let i = 0; i < low.length; i++) raw[4 * i] = low[i]!;
-    return raw;
-  }
-
-  it("an lz4-split byte stream gives up and is stored as it is; the other streams compress", () => {
-    const { stored, flags } = k.encodeChunk(chunk(), [FILTER_IDS.shuffle], 4, CODEC_IDS["lz4-split"]);
-    expect(flags).toBe(0);
-    const lengths = new DataView(stored.buffer, stored.byteOffset + stored.length - 16, 16);
-    expect(lengths.getUint32(0, true)).toBe(131_072); // the low bytes: stored as they are
-    for (let j = 1; j < 4; j++) expect(lengths.getUint32(4 * j, true)).toBeLessThan(1_000);
-  });
-
-  it("a whole chunk never gives up: the same bytes as one LZ4 block compress, shuffled or not", () => {
-    for (const filters of [[], [FILTER_IDS.shuffle, FILTER_IDS.delta]]) {
-      const { flags, stored } = k.encodeChunk(chunk(), filters, 4, CODEC_IDS.lz4);
-      expect(flags).toBe(0); // compressed, not stored raw
-      expect(stored.length).toBeLessThan(65_536);
-    }
   });
 });
 

@@ -51,14 +51,12 @@ export interface Kernels {
    * (https://github.com/lz4/lz4/blob/dev/doc/lz4_Block_format.md; algorithm in assembly/lz4.ts).
    * Both implementations write the same bytes.
    * @param planes the input is bit planes: hash 5 bytes per position (default false)
-   * @param giveUp with `dst` shorter than `src`, stop early (-4) on an input of 64 KiB or more
-   *   that saved under 1/32 in its first eighth (default false; assembly/lz4.ts, "Giving up")
    * @param acceleration 1 (default: smallest output) to 65537, as the reference LZ4's
    * @returns the block length in bytes, or a negative status: -4 when the block does not fit in
    *   `dst.length` bytes,
    *   -3 when `src` is over 0x7E000000 bytes. Never throws.
    */
-  lz4Compress(src: Uint8Array, dst: Uint8Array, planes?: boolean, acceleration?: number, giveUp?: boolean): number;
+  lz4Compress(src: Uint8Array, dst: Uint8Array, planes?: boolean, acceleration?: number): number;
   /**
    * Decompresses one LZ4 block into `dst`, strictly bounds-checked (never reads past `src` nor
    * writes past `dst`; rejects offsets before the output start).

@@ -48,8 +48,8 @@ function reserve(bytes: number): void {
  * @returns block length in bytes, or a negative status; never throws
  * @example const n = lz4Compress(src, out)
  */
-export function lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1, giveUp = false): number {
-  return compressor.compress(src, dst, planes, acceleration, giveUp);
+export function lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
+  return compressor.compress(src, dst, planes, acceleration);
 }
 
 /**
@@ -79,12 +79,11 @@ export function encodeChunk(raw: Uint8Array, filters: readonly number[], typesiz
     // Only a strictly smaller result is kept: the output holds len - 1 bytes.
     const out = (cur.buffer === scratchA.buffer ? scratchB : scratchA).subarray(0, Math.max(0, len - 1));
     const planes = holdsBitPlanes(filters);
-    // Byte streams of lz4-split may give up early, bit planes and whole chunks not (assembly/lz4.ts).
     const n =
       len === 0
         ? -1
         : codec === CODEC_IDS["lz4-split"]
-          ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, planes, acceleration, !planes))
+          ? encodeSplit(cur, out, typesize, (s, d) => compressor.compress(s, d, planes, acceleration))
           : compressor.compress(cur, out, planes, acceleration);
     if (n >= 0) {
       stored = out.subarray(0, n);

@@ -23,10 +23,6 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const MAX_DISTANCE = 65535;
 const SKIP_TRIGGER = 4; // as in assembly/lz4.ts
-/** Inputs from this size on may be given up at the checkpoint (assembly/lz4.ts). */
-const GIVE_UP_MIN_INPUT = 65536;
-/** At the checkpoint, less than (bytes read) >>> GIVE_UP_SHIFT saved gives up: 1/32. */
-const GIVE_UP_SHIFT = 5;
 /** Largest acceleration; larger values are clamped (the reference's LZ4_ACCELERATION_MAX). */
 const MAX_ACCELERATION = 65537;
 
@@ -77,15 +73,12 @@ export class Lz4Compressor {
    *   instead of 4 (assembly/lz4.ts says why)
    * @param acceleration 1 (the default, smallest output) or more: each step up skips ahead
    *   faster after a miss, as the reference's; clamped to 1..65537
-   * @param giveUp allow giving up early: only for one byte of consecutive elements, the
-   *   streams of lz4-split after a shuffle (assembly/lz4.ts, "Giving up")
    * @returns the block's length in bytes, or {@link LZ4_ERR_OUTPUT} when it does not fit in
-   *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"; with `giveUp`,
-   *   an input of 64 KiB or more that has shrunk by less than 1/32 at its first eighth is
-   *   then given up there), or {@link LZ4_ERR_LENGTH}; never throws
+   *   `dst` (so `dst = new Uint8Array(src.length - 1)` asks "does it shrink?"), or
+   *   {@link LZ4_ERR_LENGTH}; never throws
    * @example const n = new Lz4Compressor().compress(chunk, out); if (n > 0) write(out.subarray(0, n))
    */
-  compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1, giveUp = false): number {
+  compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
     const len = src.length;
     const firstMisses = lz4Acceleration(acceleration) << SKIP_TRIGGER;
     const mix = planes ? PRIME5 : 0;
@@ -104,31 +97,24 @@ export class Lz4Compressor {
     if (len >= MF_LIMIT + 1) {
       const ilimit = len - MF_LIMIT;
       const matchlimit = len - LAST_LITERALS;
-      // The checkpoint where a search that saves too little gives up (assembly/lz4.ts); ilimit: none.
-      let limit = giveUp && cap < len && len >= GIVE_UP_MIN_INPUT ? len >>> 3 : ilimit;
       table[hashAt(src, words, 0, mix)] = base;
       let ip = 1;
       for (;;) {
         let misses = firstMisses;
         let ref = -1;
-        for (;;) {
-          while (ip <= limit) {
-            const seq = words.getInt32(ip, true);
-            const h = (Math.imul(seq, PRIME) ^ Math.imul(src[ip + 4]!, mix)) >>> HASH_SHIFT;
-            const entry = table[h]!;
-            table[h] = base + ip;
-            if (entry >= base) {
-              const cand = entry - base;
-              if (ip - cand <= MAX_DISTANCE && words.getInt32(cand, true) === seq) {
-                ref = cand;
-                break;
-              }
+        while (ip <= ilimit) {
+          const seq = words.getInt32(ip, true);
+          const h = (Math.imul(seq, PRIME) ^ Math.imul(src[ip + 4]!, mix)) >>> HASH_SHIFT;
+          const entry = table[h]!;
+          table[h] = base + ip;
+          if (entry >= base) {
+            const cand = entry - base;
+            if (ip - cand <= MAX_DISTANCE && words.getInt32(cand, true) === seq) {
+              ref = cand;
+              break;
             }
-            ip += misses++ >> SKIP_TRIGGER;
           }
-          if (ref >= 0 || limit === ilimit) break;
-          if (anchor - op < ip >>> GIVE_UP_SHIFT) return LZ4_ERR_OUTPUT;
-          limit = ilimit;
+          ip += misses++ >> SKIP_TRIGGER;
         }
         if (ref < 0) break;
         while (ip > anchor && ref > 0 && src[ip - 1] === src[ref - 1]) {

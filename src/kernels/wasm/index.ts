@@ -65,7 +65,7 @@ interface CoreExports {
   xxh32Stripes(ptr: number, len: number): number;
   xxh32Digest(tail: number, tailLen: number, totalLen: number): number;
   xxhash32(ptr: number, len: number, seed: number): number;
-  lz4Compress(src: number, len: number, dst: number, cap: number, planes: boolean, acceleration: number, giveUp: boolean): number;
+  lz4Compress(src: number, len: number, dst: number, cap: number, planes: boolean, acceleration: number): number;
   lz4CompressChecksum(src: number, len: number, dst: number, cap: number, planes: boolean, acceleration: number): number;
   lz4Decompress(src: number, srcLen: number, dst: number, cap: number): number;
   lz4DecompressChecksum(src: number, srcLen: number, dst: number, cap: number): number;
@@ -252,14 +252,14 @@ class CoreKernels implements WasmKernels {
     return region;
   }
 
-  lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1, giveUp = false): number {
+  lz4Compress(src: Uint8Array, dst: Uint8Array, planes = false, acceleration = 1): number {
     if (src.length > MAX_FUSED_CHUNK_BYTES) return LZ4_ERR_LENGTH;
     const cap = Math.min(dst.length, lz4CompressBound(src.length));
     const region = this.#reserve(Math.max(src.length, cap));
     const a = this.#base;
     const b = a + region;
     this.#heap.set(src, a);
-    const n = this.#core.lz4Compress(a, src.length, b, cap, planes, lz4Acceleration(acceleration), giveUp);
+    const n = this.#core.lz4Compress(a, src.length, b, cap, planes, lz4Acceleration(acceleration));
     if (n > 0) dst.set(this.#heap.subarray(b, b + n));
     return n;
   }
