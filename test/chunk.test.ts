@@ -32,7 +32,7 @@ function unfused(k: Kernels, raw: Uint8Array, filters: number[], typesize: numbe
     // lz4-split: src/kernels/split.ts over this backend's single LZ4 kernel, against the wasm
     // core's own lz4SplitCompress when k is the wasm kernels.
     const planes = filters[filters.length - 1] === bitshuffle; // after a bitshuffle the chunk kernels treat the chunk as bit planes
-    // As the pipeline does, ask for a block smaller than the chunk (the compressor may then give up early).
+    // As the pipeline does, ask for a block smaller than the chunk.
     const smaller = out.subarray(0, Math.max(0, raw.length - 1));
     const n = codec === SPLIT ? encodeSplit(cur, smaller, typesize, (s, d) => k.lz4Compress(s, d, planes)) : k.lz4Compress(cur, smaller, planes);
     if (n > 0 && n < raw.length) {
