@@ -53,8 +53,7 @@ export interface Kernels {
    * @param planes the input is bit planes: hash 5 bytes per position (default false)
    * @param acceleration 1 (default: smallest output) to 65537, as the reference LZ4's
    * @returns the block length in bytes, or a negative status: -4 when the block does not fit in
-   *   `dst.length` bytes,
-   *   -3 when `src` is over 0x7E000000 bytes. Never throws.
+   *   `dst.length` bytes, -3 when `src` is over 0x7E000000 bytes. Never throws.
    */
   lz4Compress(src: Uint8Array, dst: Uint8Array, planes?: boolean, acceleration?: number): number;
   /**
