@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { jsKernels } from "../src/kernels/index.js";
 import { LZ4_ERR_CORRUPT, LZ4_ERR_OUTPUT, lz4CompressBound } from "../src/kernels/js/lz4.js";
-import { backends, randomBytes, wasmKernels } from "./helpers/kernels.js";
+import { backends, randomBytes, sparseRepeats, wasmKernels } from "./helpers/kernels.js";
 
 const require = createRequire(import.meta.url);
 const lz4js = require("lz4js") as {
@@ -130,18 +130,14 @@ describe("lz4 twins", () => {
   });
 });
 
-/** Random bytes where every 200 bytes 24 repeat from 997 back: a compressor that skips ahead faster after misses finds fewer of them. */
-function sparseRepeats(): Uint8Array {
-  const s = randomBytes(100_000, 3);
-  for (let at = 1000; at + 40 < s.length; at += 200) s.copyWithin(at, at - 997, at - 997 + 24);
-  return s;
-}
+/** The sparse-repeat input of these tests: 100,000 bytes. */
+const sparse = () => sparseRepeats(100_000, 3);
 
 describe("lz4 acceleration (the level option's parameter)", () => {
   const accelerations = [1, 2, 5, 9, 100];
 
   it("gives the same block on both backends at every acceleration, and lz4js decodes each", () => {
-    const cases = { ...fixedCases(), sparse: sparseRepeats() };
+    const cases = { ...fixedCases(), sparse: sparse() };
     for (const src of Object.values(cases)) {
       for (const a of accelerations) {
         const out = new Uint8Array(lz4CompressBound(src.length));
@@ -160,7 +156,7 @@ describe("lz4 acceleration (the level option's parameter)", () => {
   });
 
   it.each(backends)("%s: a higher acceleration finds fewer sparse matches: 91,906 bytes at 1, then 92,446, 93,816, 96,200, 100,394", (_, k) => {
-    const src = sparseRepeats();
+    const src = sparse();
     const sizes = accelerations.map((a) => k.lz4Compress(src, new Uint8Array(lz4CompressBound(src.length)), false, a));
     // Sizes from the TypeScript twin; the other backend must write the same blocks.
     expect(sizes).toEqual([91_906, 92_446, 93_816, 96_200, 100_394]);
@@ -168,7 +164,7 @@ describe("lz4 acceleration (the level option's parameter)", () => {
   });
 
   it.each(backends)("%s: clamps acceleration as the reference does: below 1, NaN and fractions", (_, k) => {
-    const src = sparseRepeats();
+    const src = sparse();
     const size = (a: number) => k.lz4Compress(src, new Uint8Array(lz4CompressBound(src.length)), false, a);
     expect([0, -3, Number.NaN, 1.9].map(size)).toEqual([91_906, 91_906, 91_906, 91_906]);
     expect(size(5.5)).toBe(93_816);
