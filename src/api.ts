@@ -1,9 +1,9 @@
 /**
  * In-memory encoding: `encode` and `decode`, shared by the Node and browser entries.
  */
-import { checkOptions, messagePath, NdpackError } from "./errors.js";
-import { decodeGraph, type GraphDecodeOptions, type SegmentBytes, type SegmentResolver } from "./graph/decode.js";
-import { encodeGraph, type GraphEncodeOptions } from "./graph/encode.js";
+import { checkOptions, messagePath, NdpackError, type OptionNames } from "./errors.js";
+import { decodeGraph, GRAPH_DECODE_OPTIONS, type GraphDecodeOptions, type SegmentBytes, type SegmentResolver } from "./graph/decode.js";
+import { encodeGraph, GRAPH_ENCODE_OPTIONS, type GraphEncodeOptions } from "./graph/encode.js";
 import { getKernels } from "./kernels/index.js";
 import type { Kernels } from "./kernels/types.js";
 import { isMappable, type SegmentDescriptor } from "./segment/descriptor.js";
@@ -75,6 +75,26 @@ export interface DecodeOptions extends GraphDecodeOptions {
   copy?: boolean;
 }
 
+/** The names of {@link EncodeOptions}. */
+export const ENCODE_OPTIONS = {
+  ...GRAPH_ENCODE_OPTIONS,
+  compress: true,
+  filters: true,
+  chunkBytes: true,
+  level: true,
+  checksum: true,
+  backend: true,
+  onProgress: true,
+} as const satisfies OptionNames<EncodeOptions>;
+/** The names of {@link DecodeOptions}. */
+export const DECODE_OPTIONS = {
+  ...GRAPH_DECODE_OPTIONS,
+  backend: true,
+  verify: true,
+  onProgress: true,
+  copy: true,
+} as const satisfies OptionNames<DecodeOptions>;
+
 /** Numeric options of encoding and decoding that must be non-negative integers. */
 export const ENCODE_LIMITS = ["maxDepth", "segmentThresholdBytes"] as const;
 export const DECODE_LIMITS = ["maxDepth", "maxStringBytes", "maxArrayLength", "maxObjects"] as const;
@@ -115,7 +135,7 @@ export function segmentOptions(o: EncodeOptions): SegmentEncodeOptions {
  * const bytes = encode({ vectors: new NDArray(new Float32Array(1000), [10, 100]) });
  */
 export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array {
-  checkOptions(options, "encode", ENCODE_LIMITS);
+  checkOptions(options, "encode", ENCODE_OPTIONS, ENCODE_LIMITS);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
   // Stored bytes never exceed raw bytes (a chunk that does not shrink is stored raw), so this bound holds.
@@ -146,7 +166,7 @@ export function encode(value: unknown, options: EncodeOptions = {}): Uint8Array 
  * const value = decode(encode({ a: 1 }));
  */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): unknown {
-  checkOptions(options, "decode", DECODE_LIMITS);
+  checkOptions(options, "decode", DECODE_OPTIONS, DECODE_LIMITS);
   const src = memorySource(bytes);
   const copy = options.copy ?? false;
   return decodeFrom(src, options, (d, i, k, verify) => {

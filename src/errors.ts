@@ -204,15 +204,31 @@ export function shownValue(v: unknown): string {
 }
 
 /**
- * Checks that `options` is an options object (or undefined), that each named limit in it is a
- * non-negative number (integer or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when
- * given.
- * @throws NdpackError `ERR_INVALID_ARGUMENT`
+ * The option names a function takes, as `{ name: true, ... } satisfies OptionNames<T>`: the
+ * compiler then checks the list against the options type `T`, so a name missing from it or not
+ * in `T` is a type error.
  */
-export function checkOptions(options: unknown, fn: string, limits: readonly string[] = []): void {
+export type OptionNames<T> = { readonly [K in keyof Required<T>]: true };
+
+/**
+ * Checks that `options` is an options object (or undefined) whose own keys are all among
+ * `names` (a misspelt option would otherwise be ignored without a word, as Python refuses an
+ * unexpected keyword argument), that each named limit in it is a non-negative number (integer
+ * or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when given.
+ * @param names the options `fn` takes (see {@link OptionNames})
+ * @throws NdpackError `ERR_INVALID_ARGUMENT`, naming an unknown option and the known ones
+ */
+export function checkOptions(options: unknown, fn: string, names: Readonly<Record<string, true>>, limits: readonly string[] = []): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(names, key)) {
+      const known = Object.keys(names);
+      const takes = known.length ? `it takes ${known.join(", ")}` : "it takes none";
+      throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: unknown option ${shownValue(key)}; ${takes}`);
+    }
   }
   for (const name of limits) {
     const v = (options as Record<string, unknown>)[name];

@@ -3,7 +3,7 @@
  * index only. Segment bytes are never read, so it takes the same time on a 10 GB file as on a
  * small one.
  */
-import { checkOptions } from "./errors.js";
+import { checkOptions, type OptionNames } from "./errors.js";
 import { CODEC_IDS, FILTER_IDS } from "./format.js";
 import { withFileSource } from "./io/file.js";
 import { isMappable, type SegmentDescriptor } from "./segment/descriptor.js";
@@ -75,6 +75,8 @@ export interface InspectOptions {
   maxChildren?: number;
 }
 
+const INSPECT_OPTIONS = { maxChildren: true } as const satisfies OptionNames<InspectOptions>;
+
 const CODEC_NAMES = invert(CODEC_IDS);
 const FILTER_NAMES = invert(FILTER_IDS);
 
@@ -91,7 +93,7 @@ const FILTER_NAMES = invert(FILTER_IDS);
  * const { root, segments } = inspect("glove.ndpack");
  */
 export function inspect(path: string, options: InspectOptions = {}): InspectReport {
-  checkOptions(options, "inspect", ["maxChildren"]);
+  checkOptions(options, "inspect", INSPECT_OPTIONS, ["maxChildren"]);
   return withFileSource(path, (src) => {
     const c = readContainer(src);
     const walk = walkManifest(

@@ -2,7 +2,7 @@
  * `verify`: checks every checksum of a file and decodes every chunk, one chunk at a time into a
  * reused scratch buffer, so memory stays at about two chunks whatever the file's size.
  */
-import { checkOptions, isNdpackError, type ErrorCode } from "./errors.js";
+import { checkOptions, isNdpackError, type ErrorCode, type OptionNames } from "./errors.js";
 import { withFileSource } from "./io/file.js";
 import { getKernels } from "./kernels/index.js";
 import type { Kernels } from "./kernels/types.js";
@@ -71,6 +71,8 @@ export interface VerifyOptions {
   backend?: "auto" | "wasm" | "js";
 }
 
+const VERIFY_OPTIONS = { onProgress: true, backend: true } as const satisfies OptionNames<VerifyOptions>;
+
 /**
  * Verifies a file: the header, footer, manifest and index checksums, then every chunk of every
  * segment (checksum and decode). Decoded bytes are discarded.
@@ -85,7 +87,7 @@ export interface VerifyOptions {
  * if (!report.ok) console.error(report.segments.filter((s) => s.status === "bad"));
  */
 export function verify(path: string, options: VerifyOptions = {}): VerifyReport {
-  checkOptions(options, "verify");
+  checkOptions(options, "verify", VERIFY_OPTIONS);
   return withFileSource(path, (src) => {
     const c = readContainer(src);
     const { segmentPaths, stopped } = walkManifest(c.manifest, c.segments.map((d) => d.rawBytes), { tree: false });

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, verify, type FilterName } from "../src/index.js";
+import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, NdpackError, verify, type FilterName } from "../src/index.js";
 import { backendNames, randomBytes, tempDir } from "./helpers.js";
 import { liveMappingCount, mapRange, mapTuning, MAX_MAP_OFFSET, mmapAddonSource } from "../src/io/mmap.js";
 import { libcTuning } from "../src/io/libc.js";
@@ -490,6 +490,35 @@ describe("inputs a user can get subtly wrong", () => {
     // A registry that is not one fails at once, not with a TypeError when a class instance is met.
     expect(() => encode({}, { classes: 5 as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got 5");
     expect(() => decode(encode({}), { classes: {} as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got {}");
+  });
+
+  it("refuses an option it does not take, naming it and the ones it does, before touching a file", async () => {
+    const bytes = encode({ a: 1 });
+    const target = join(dir, "typo.ndpack");
+    // A misspelt codec would otherwise write an uncompressed file without a word.
+    expect(() => encode({}, { compres: "lz4" } as never)).toThrow(
+      'encode: unknown option "compres"; it takes segmentThresholdBytes, maxDepth, classes, unregisteredClass, references, compress, filters, chunkBytes, level, checksum, backend, onProgress',
+    );
+    expect(() => decode(bytes, { mmpa: true } as never)).toThrow('decode: unknown option "mmpa"; it takes maxDepth, maxStringBytes, maxArrayLength, maxObjects, classes, backend, verify, onProgress, copy');
+    // Encode-only options are not decode options, and the other way round.
+    expect(() => decode(bytes, { compress: "lz4" } as never)).toThrow(/^decode: unknown option "compress"/);
+    expect(() => encode({}, { verify: true } as never)).toThrow(/^encode: unknown option "verify"/);
+    expect(() => dumpSync({}, target, { levle: 5 } as never)).toThrow(/^dumpSync: unknown option "levle"; it takes .*level, checksum, backend, onProgress, fsync$/);
+    await expect(dump({}, target, { fsinc: true } as never)).rejects.toThrow(/^dump: unknown option "fsinc"/);
+    expect(readdirSync(dir).filter((f) => f.startsWith("typo"))).toEqual([]);
+    expect(() => loadSync(target, { copy: true, mmap: true, fsync: true } as never)).toThrow(/^loadSync: unknown option "fsync"; it takes .*copy, mmap$/);
+    await expect(load(target, { mmap: true, map: true } as never)).rejects.toThrow(/^load: unknown option "map"/);
+    expect(() => verify(target, { verify: true } as never)).toThrow('verify: unknown option "verify"; it takes onProgress, backend');
+    // The error is typed, with a stable code.
+    try {
+      encode({}, { Compress: "lz4" } as never);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as NdpackError).code).toBe("ERR_INVALID_ARGUMENT");
+    }
+    // An undefined value is still a misspelt name; a symbol key is not an option name and is let be.
+    expect(() => encode({}, { levle: undefined } as never)).toThrow(/unknown option "levle"/);
+    expect(encode({ a: 1 }, { [Symbol("x")]: 1 } as never)).toEqual(bytes);
   });
 
   it("refuses a path that is not a non-empty string before encoding anything", async () => {

@@ -9,7 +9,7 @@
  * `maxDepth` (an error, never a stack overflow), and every count and length is checked against
  * the bytes that remain before anything is allocated for it.
  */
-import { CorruptError, LimitError, NdpackError, TruncatedError } from "../errors.js";
+import { CorruptError, LimitError, NdpackError, TruncatedError, type OptionNames } from "../errors.js";
 import { dtypeFromCode, NDArray, shapeSize, type TypedArray, type TypedArrayConstructor } from "../ndarray.js";
 import { classForName, registryOption, type ClassRegistry } from "./classes.js";
 import { ERROR_CLASSES, Tag, TYPED_CLASSES } from "./tags.js";
@@ -93,6 +93,15 @@ export interface GraphDecodeOptions {
   /** Registered classes consulted before the global registry (see `registerClass`). */
   classes?: ClassRegistry;
 }
+
+/** The names of {@link GraphDecodeOptions}, for the decoding functions' option checks. */
+export const GRAPH_DECODE_OPTIONS = {
+  maxDepth: true,
+  maxStringBytes: true,
+  maxArrayLength: true,
+  maxObjects: true,
+  classes: true,
+} as const satisfies OptionNames<GraphDecodeOptions>;
 
 /**
  * Default limits of the decoder. Every count and length is also checked against the bytes that

@@ -25,7 +25,7 @@
  *   that no other value shares a buffer with keeps only its own bytes (its `byteOffset` and
  *   the rest of its buffer are not kept).
  */
-import { LimitError, messagePath, NdpackError, shownValue, UnsupportedValueError } from "../errors.js";
+import { LimitError, messagePath, NdpackError, shownValue, UnsupportedValueError, type OptionNames } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { classForPrototype, registryOption, type ClassRegistry } from "./classes.js";
 import { ERROR_CLASSES, Tag, TYPED_CLASS_CODE } from "./tags.js";
@@ -62,6 +62,15 @@ export interface GraphEncodeOptions {
    */
   references?: boolean;
 }
+
+/** The names of {@link GraphEncodeOptions}, for the encoding functions' option checks. */
+export const GRAPH_ENCODE_OPTIONS = {
+  segmentThresholdBytes: true,
+  maxDepth: true,
+  classes: true,
+  unregisteredClass: true,
+  references: true,
+} as const satisfies OptionNames<GraphEncodeOptions>;
 
 /** An encoded graph: the manifest bytes and the arrays its segment references point to, in order. */
 export interface EncodedGraph {

@@ -28,7 +28,7 @@
  */
 import { closeSync, readSync, statSync } from "node:fs";
 import { segmentOptions } from "../api.js";
-import { checkOptions, ioError, NdpackError, shownValue } from "../errors.js";
+import { checkOptions, ioError, NdpackError, shownValue, type OptionNames } from "../errors.js";
 import { loadSync, dumpSync } from "../io/file.js";
 import { checkPath, openRead } from "../io/fsutil.js";
 import { DTYPES, isTypedArray, NDArray, type TypedArray } from "../ndarray.js";
@@ -44,6 +44,17 @@ export const CONVERT_FORMATS = ["ndpack", "npy", "npz", "safetensors", "word2vec
 
 /** A format `convert` reads and writes; see {@link CONVERT_FORMATS}. */
 export type ConvertFormat = (typeof CONVERT_FORMATS)[number];
+
+/** The names of {@link ConvertOptions}. */
+const CONVERT_OPTIONS = {
+  formatIn: true,
+  formatOut: true,
+  compress: true,
+  filters: true,
+  chunkBytes: true,
+  level: true,
+  onProgress: true,
+} as const satisfies OptionNames<ConvertOptions>;
 
 /** Key of a safetensors graph that holds the file's `__metadata__` (string -> string). */
 export const SAFETENSORS_METADATA_KEY = "__metadata__";
@@ -179,7 +190,7 @@ function sniffText(path: string): ConvertFormat {
  * await convert("model.safetensors", "model.npz");
  */
 export async function convert(inPath: string, outPath: string, options: ConvertOptions = {}): Promise<ConvertInfo> {
-  checkOptions(options, "convert", ["chunkBytes"]);
+  checkOptions(options, "convert", CONVERT_OPTIONS, ["chunkBytes"]);
   checkPath(inPath);
   checkPath(outPath);
   const formatOut = options.formatOut === undefined ? formatFromPath(outPath) : checkFormat(options.formatOut, "formatOut");

@@ -12,7 +12,7 @@
  * structured dtypes are refused with `ERR_UNSUPPORTED_FORMAT`.
  */
 import * as fs from "node:fs";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile, type OptionNames } from "../errors.js";
 import { DTYPES, NDArray, type DType } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import {
@@ -408,7 +408,7 @@ export interface LoadNpyOptions {
  * const glove = loadNpy("glove.npy", { mmap: true }); // float32 [341479, 100], milliseconds
  */
 export function loadNpy(path: string, options: LoadNpyOptions = {}): NDArray {
-  checkOptions(options, "loadNpy");
+  checkOptions(options, "loadNpy", { mmap: true } satisfies OptionNames<LoadNpyOptions>);
   const fd = openRead(path);
   try {
     const size = fileSize(fd, path);

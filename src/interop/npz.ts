@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile, type OptionNames } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
@@ -40,6 +40,9 @@ export interface WriteNpzOptions {
   /** Write ZIP64 records even when nothing needs them. Default false (only when needed). */
   zip64?: boolean;
 }
+
+const READ_NPZ_OPTIONS = { maxMemberBytes: true, maxTotalBytes: true } as const satisfies OptionNames<ReadNpzOptions>;
+const WRITE_NPZ_OPTIONS = { compress: true, zip64: true } as const satisfies OptionNames<WriteNpzOptions>;
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -310,7 +313,7 @@ const NPZ_LIMITS = ["maxMemberBytes", "maxTotalBytes"] as const;
  * const { weights, bias } = readNpz(fs.readFileSync("model.npz"));
  */
 export function readNpz(bytes: Uint8Array, options: ReadNpzOptions = {}): Record<string, NDArray> {
-  checkOptions(options, "readNpz", NPZ_LIMITS);
+  checkOptions(options, "readNpz", READ_NPZ_OPTIONS, NPZ_LIMITS);
   const src = memorySource(bytes);
   const out: Record<string, NDArray> = {};
   for (const { m, start } of planMembers(src, options)) {
@@ -486,7 +489,7 @@ class NpyStream {
  * const arrays = loadNpz("bundle.npz");
  */
 export function loadNpz(path: string, options: ReadNpzOptions = {}): Record<string, NDArray> {
-  checkOptions(options, "loadNpz", NPZ_LIMITS);
+  checkOptions(options, "loadNpz", READ_NPZ_OPTIONS, NPZ_LIMITS);
   const fd = openRead(path);
   try {
     const src = fileSource(fd, fileSize(fd, path), path);
@@ -683,6 +686,7 @@ function build(arrays: Record<string, NDArray>, options: WriteNpzOptions, sink: 
  * fs.writeFileSync("m.npz", writeNpz({ w: weights, b: bias }, { compress: true }));
  */
 export function writeNpz(arrays: Record<string, NDArray>, options: WriteNpzOptions = {}): Uint8Array {
+  checkOptions(options, "writeNpz", WRITE_NPZ_OPTIONS);
   const parts: Uint8Array[] = [];
   build(arrays, options, (p) => parts.push(p));
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -712,7 +716,7 @@ export function writeNpz(arrays: Record<string, NDArray>, options: WriteNpzOptio
  * saveNpz("bundle.npz", { weights, bias }, { compress: true });
  */
 export function saveNpz(path: string, arrays: Record<string, NDArray>, options: WriteNpzOptions = {}): void {
-  checkOptions(options, "saveNpz");
+  checkOptions(options, "saveNpz", WRITE_NPZ_OPTIONS);
   if (options.compress !== undefined && typeof options.compress !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `saveNpz: compress must be true or false, got ${String(options.compress)}`);
   atomicWriteSync(path, (fd) => build(arrays, options, (p) => writeAll(fd, p, path)));
 }

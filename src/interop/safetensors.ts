@@ -13,7 +13,7 @@
  * length equals product(shape) x itemsize.
  */
 import * as fs from "node:fs";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, namingFile } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, namingFile, type OptionNames } from "../errors.js";
 import { DTYPES, NDArray, type DType, type TypedArray } from "../ndarray.js";
 import { mapRange } from "../io/mmap.js";
 import { allocate, assertNDArray, byteChunks, checkedProduct, dataBytes, fromLittleEndian, setOwn } from "./common.js";
@@ -252,7 +252,7 @@ export interface LoadSafetensorsOptions {
  * const { tensors } = loadSafetensors("model.safetensors", { mmap: true });
  */
 export function loadSafetensors(path: string, options: LoadSafetensorsOptions = {}): Safetensors {
-  checkOptions(options, "loadSafetensors");
+  checkOptions(options, "loadSafetensors", { mmap: true } satisfies OptionNames<LoadSafetensorsOptions>);
   const fd = openRead(path);
   try {
     const total = fileSize(fd, path);

@@ -21,7 +21,7 @@
  * `nan`, `inf`, `-inf` (Python's spellings) are accepted.
  */
 import * as fs from "node:fs";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, ioError } from "../errors.js";
+import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, ioError, type OptionNames } from "../errors.js";
 import { NDArray } from "../ndarray.js";
 import { assertNDArray } from "./common.js";
 import { atomicWriteSync, fileSize, openRead, openReadAsync, writeAll } from "../io/fsutil.js";
@@ -60,6 +60,10 @@ export interface WriteWord2vecOptions {
   /** Binary (default) or text. */
   binary?: boolean;
 }
+
+const READ_WORD2VEC_OPTIONS = { binary: true, mmap: true, chunkBytes: true } as const satisfies OptionNames<ReadWord2vecOptions>;
+const READ_GLOVE_OPTIONS = { mmap: true, chunkBytes: true } as const satisfies OptionNames<Omit<ReadWord2vecOptions, "binary">>;
+const WRITE_WORD2VEC_OPTIONS = { binary: true } as const satisfies OptionNames<WriteWord2vecOptions>;
 
 /** Bytes read from a file at a time (16 MiB); a record longer than that grows the window. */
 export const WORD2VEC_CHUNK_BYTES = 16 << 20;
@@ -698,7 +702,7 @@ async function runFile(path: string, kind: Kind, binary: boolean | undefined, mm
  * const { words, vectors } = await readWord2vec("GoogleNews.bin", { binary: true });
  */
 export async function readWord2vec(path: string, options: ReadWord2vecOptions = {}): Promise<WordVectors> {
-  checkOptions(options, "readWord2vec", ["chunkBytes"]);
+  checkOptions(options, "readWord2vec", READ_WORD2VEC_OPTIONS, ["chunkBytes"]);
   return runFile(path, "word2vec", options.binary, options.mmap ?? true, options.chunkBytes);
 }
 
@@ -712,7 +716,7 @@ export async function readWord2vec(path: string, options: ReadWord2vecOptions = 
  * const { words, vectors } = await readGlove("glove.6B.100d.txt");
  */
 export async function readGlove(path: string, options: Omit<ReadWord2vecOptions, "binary"> = {}): Promise<WordVectors> {
-  checkOptions(options, "readGlove", ["chunkBytes"]);
+  checkOptions(options, "readGlove", READ_GLOVE_OPTIONS, ["chunkBytes"]);
   return runFile(path, "glove", false, options.mmap ?? true, options.chunkBytes);
 }
 
@@ -726,6 +730,7 @@ export async function readGlove(path: string, options: Omit<ReadWord2vecOptions,
  * const wv = parseWord2vec(fs.readFileSync("vectors.txt"), { binary: false });
  */
 export function parseWord2vec(bytes: Uint8Array, options: ReadWord2vecOptions = {}): WordVectors {
+  checkOptions(options, "parseWord2vec", READ_WORD2VEC_OPTIONS, ["chunkBytes"]);
   return runInMemory(bytes, "word2vec", options.binary);
 }
 
@@ -858,6 +863,7 @@ function concat(chunks: Uint8Array[]): Uint8Array {
  * const bytes = encodeWord2vec({ words: ["a"], vectors: new NDArray(Float32Array.of(1, 2), [1, 2]) });
  */
 export function encodeWord2vec(data: WordVectors, options: WriteWord2vecOptions = {}): Uint8Array {
+  checkOptions(options, "encodeWord2vec", WRITE_WORD2VEC_OPTIONS);
   const chunks: Uint8Array[] = [];
   encode(data, "word2vec", options.binary ?? true, (c) => chunks.push(c.slice()));
   return concat(chunks);
@@ -893,6 +899,7 @@ function writeFileAtomic(path: string, data: WordVectors, kind: Kind, binary: bo
  * await writeWord2vec("vectors.bin", { words, vectors }, { binary: true });
  */
 export async function writeWord2vec(path: string, data: WordVectors, options: WriteWord2vecOptions = {}): Promise<void> {
+  checkOptions(options, "writeWord2vec", WRITE_WORD2VEC_OPTIONS);
   writeFileAtomic(path, data, "word2vec", options.binary ?? true);
 }
 

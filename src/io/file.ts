@@ -9,7 +9,9 @@ import {
   decodeFrom,
   decodeLazily,
   DECODE_LIMITS,
+  DECODE_OPTIONS,
   ENCODE_LIMITS,
+  ENCODE_OPTIONS,
   segmentOptions,
   segmentProgress,
   withSegmentPath,
@@ -17,7 +19,7 @@ import {
   type EncodeOptions,
   type PreparedSegment,
 } from "../api.js";
-import { checkOptions, CorruptError, ioError, markNamesFile, namingFile, TruncatedError } from "../errors.js";
+import { checkOptions, CorruptError, ioError, markNamesFile, namingFile, TruncatedError, type OptionNames } from "../errors.js";
 import { FOOTER_BYTES, HEADER_BYTES, readFooter, readHeader } from "../format.js";
 import { encodeGraph } from "../graph/encode.js";
 import { getKernels } from "../kernels/index.js";
@@ -64,6 +66,11 @@ export interface LoadOptions extends DecodeOptions {
   mmap?: boolean;
 }
 
+/** The names of {@link DumpOptions}. */
+const DUMP_OPTIONS = { ...ENCODE_OPTIONS, fsync: true } as const satisfies OptionNames<DumpOptions>;
+/** The names of {@link LoadOptions}. */
+const LOAD_OPTIONS = { ...DECODE_OPTIONS, mmap: true } as const satisfies OptionNames<LoadOptions>;
+
 /** How `load` obtained a value's arrays; see {@link loadInfo}. */
 export interface LoadInfo {
   /** Segments memory-mapped (an empty one counts here: it needs no read). */
@@ -109,7 +116,7 @@ function summarize(path: string, info: ContainerInfo): DumpInfo {
  * dumpSync({ words, vectors: new NDArray(matrix, [n, 100]) }, "glove.ndpack");
  */
 export function dumpSync(value: unknown, path: string, options: DumpOptions = {}): DumpInfo {
-  checkOptions(options, "dumpSync", ENCODE_LIMITS);
+  checkOptions(options, "dumpSync", DUMP_OPTIONS, ENCODE_LIMITS);
   checkPath(path);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
@@ -133,7 +140,7 @@ export function dumpSync(value: unknown, path: string, options: DumpOptions = {}
  *   detached (transferred) or shrunk before it was written
  */
 export async function dump(value: unknown, path: string, options: DumpOptions = {}): Promise<DumpInfo> {
-  checkOptions(options, "dump", ENCODE_LIMITS);
+  checkOptions(options, "dump", DUMP_OPTIONS, ENCODE_LIMITS);
   checkPath(path);
   const seg = segmentOptions(options);
   const graph = encodeGraph(value, options);
@@ -286,7 +293,7 @@ function segmentMapper(fd: number, segments: SegmentDescriptor[], info: LoadInfo
  * const { words, vectors } = loadSync("glove.ndpack", { mmap: true }) as Glove;
  */
 export function loadSync(path: string, options: LoadOptions = {}): unknown {
-  checkOptions(options, "loadSync", DECODE_LIMITS);
+  checkOptions(options, "loadSync", LOAD_OPTIONS, DECODE_LIMITS);
   checkPath(path);
   const fd = openRead(path);
   try {
@@ -334,7 +341,7 @@ function loadMappable(fd: number, d: SegmentDescriptor, i: number, info: LoadInf
  * are instant); decoding runs on this thread. Same options, result and errors.
  */
 export async function load(path: string, options: LoadOptions = {}): Promise<unknown> {
-  checkOptions(options, "load", DECODE_LIMITS);
+  checkOptions(options, "load", LOAD_OPTIONS, DECODE_LIMITS);
   checkPath(path);
   const handle = await openReadAsync(path);
   try {

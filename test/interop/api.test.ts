@@ -1,7 +1,8 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it, expect } from "vitest";
 import * as api from "../../src/interop/index.js";
-import { dumpSync, inspect, verify } from "../../src/index.js";
+import { dumpSync, inspect, NDArray, verify } from "../../src/index.js";
 import { tempDir, thrown } from "../helpers.js";
 
 describe("interop public API", () => {
@@ -64,6 +65,33 @@ describe("interop and file-level options are checked like encode's and decode's"
     ["verify", () => verify(file, { onProgress: 5 as never }), "verify: onProgress must be a function"],
   ])("%s", (_, fn, message) => {
     expect(thrown(fn)).toMatchObject({ code: "ERR_INVALID_ARGUMENT", message });
+  });
+
+  const vectors = { words: ["a"], vectors: new NDArray(Float32Array.of(1, 2), [1, 2]) };
+  it.each([
+    ["loadNpy", () => api.loadNpy(npy, { map: true } as never), 'loadNpy: unknown option "map"; it takes mmap'],
+    ["loadSafetensors", () => api.loadSafetensors(npy, { mmap: true, copy: true } as never), 'loadSafetensors: unknown option "copy"; it takes mmap'],
+    ["readNpz", () => api.readNpz(new Uint8Array(0), { maxBytes: 5 } as never), 'readNpz: unknown option "maxBytes"; it takes maxMemberBytes, maxTotalBytes'],
+    ["loadNpz", () => api.loadNpz(npz, { mmap: true } as never), 'loadNpz: unknown option "mmap"; it takes maxMemberBytes, maxTotalBytes'],
+    ["writeNpz", () => api.writeNpz({}, { compression: true } as never), 'writeNpz: unknown option "compression"; it takes compress, zip64'],
+    ["saveNpz", () => api.saveNpz(join(dir, "typo.npz"), {}, { compressed: true } as never), 'saveNpz: unknown option "compressed"; it takes compress, zip64'],
+    ["parseWord2vec", () => api.parseWord2vec(new Uint8Array(0), { binery: true } as never), 'parseWord2vec: unknown option "binery"; it takes binary, mmap, chunkBytes'],
+    ["encodeWord2vec", () => api.encodeWord2vec(vectors, { text: true } as never), 'encodeWord2vec: unknown option "text"; it takes binary'],
+    ["inspect", () => inspect(file, { maxChilds: 3 } as never), 'inspect: unknown option "maxChilds"; it takes maxChildren'],
+  ])("%s refuses an option it does not take", (_, fn, message) => {
+    expect(thrown(fn)).toMatchObject({ code: "ERR_INVALID_ARGUMENT", message });
+  });
+
+  it("async ones refuse an option they do not take, and write nothing", async () => {
+    const refused = (fn: string, name: string, takes: string) => ({ code: "ERR_INVALID_ARGUMENT", message: `${fn}: unknown option "${name}"; it takes ${takes}` });
+    await expect(api.readWord2vec(w2v, { text: true } as never)).rejects.toMatchObject(refused("readWord2vec", "text", "binary, mmap, chunkBytes"));
+    // readGlove's files are text: binary is not among its options.
+    await expect(api.readGlove(w2v, { binary: false } as never)).rejects.toMatchObject(refused("readGlove", "binary", "mmap, chunkBytes"));
+    await expect(api.writeWord2vec(join(dir, "typo.bin"), vectors, { binery: false } as never)).rejects.toMatchObject(refused("writeWord2vec", "binery", "binary"));
+    await expect(api.convert(npy, join(dir, "typo.ndpack"), { compres: "lz4" } as never)).rejects.toMatchObject(
+      refused("convert", "compres", "formatIn, formatOut, compress, filters, chunkBytes, level, onProgress"),
+    );
+    expect(readdirSync(dir).filter((f) => f.startsWith("typo"))).toEqual([]);
   });
 
   it("async ones reject", async () => {
