@@ -174,7 +174,7 @@ export function ioError(action: string, path: string, cause: unknown): NdpackErr
  * and never a throw of its own (a BigInt, a Symbol or a cycle would make JSON.stringify or a
  * template literal throw).
  * @param v any value a caller passed
- * @returns a short description, e.g. `"yes"`, `10n`, `[1,2]`, `Symbol(x)`
+ * @returns a short description, e.g. `"yes"`, `10n`, `[1,2]`, `Symbol(x)`, `new Number(5)`
  */
 export function shownValue(v: unknown): string {
   let text: string;
@@ -191,6 +191,11 @@ export function shownValue(v: unknown): string {
       text = JSON.stringify(v);
       break;
     case "object":
+      // A boxed primitive (new Number(5)) would show as {} through JSON.
+      if (v instanceof Number || v instanceof String || v instanceof Boolean) {
+        text = `new ${v.constructor.name}(${shownValue(v.valueOf())})`;
+        break;
+      }
       try {
         text = JSON.stringify(v) ?? String(v);
       } catch {

@@ -487,6 +487,9 @@ describe("inputs a user can get subtly wrong", () => {
     expect(() => encode({}, { chunkBytes: Symbol("x") as never })).toThrow("chunkBytes must be an integer from 64 to 67108864, got Symbol(x)");
     expect(() => encode({}, { compress: 10n as never })).toThrow('compress must be "none" or a codec name, got 10n');
     expect(() => encode({}, { maxDepth: 1n as never })).toThrow("encode: maxDepth must be a non-negative integer, got 1n");
+    // A boxed primitive is refused, and shown as what it is rather than as JSON's {}.
+    expect(() => encode({}, { compress: "lz4", level: new Number(5) as never })).toThrow("level must be an integer from 1 (fastest) to 9 (smallest), got new Number(5)");
+    expect(() => encode({}, { compress: new String("lz4") as never })).toThrow('compress must be "none" or a codec name, got new String("lz4")');
     // A registry that is not one fails at once, not with a TypeError when a class instance is met.
     expect(() => encode({}, { classes: 5 as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got 5");
     expect(() => decode(encode({}), { classes: {} as never })).toThrow("classes must be a ClassRegistry (new ClassRegistry()), got {}");
