@@ -216,20 +216,29 @@ export function shownValue(v: unknown): string {
 export type OptionNames<T> = { readonly [K in keyof Required<T>]: true };
 
 /**
- * Checks that `options` is an options object (or undefined) whose own keys are all among
+ * Checks that `options` is an options object (or undefined) whose property names are all among
  * `names` (a misspelt option would otherwise be ignored without a word, as Python refuses an
  * unexpected keyword argument), that each named limit in it is a non-negative number (integer
  * or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when given.
+ *
+ * Options are read as properties, so the names checked are every name a read can reach:
+ * own keys, enumerable or not, and those of the prototypes of a class instance (its getters),
+ * up to `Object.prototype`. An array, Map, Date or other built-in object is refused: its
+ * entries or contents would not be read as options.
  * @param names the options `fn` takes (see {@link OptionNames})
  * @throws NdpackError `ERR_INVALID_ARGUMENT`, naming an unknown option and the known ones
  */
 export function checkOptions(options: unknown, fn: string, names: Readonly<Record<string, true>>, limits: readonly string[] = []): void {
   if (options === undefined) return;
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  if (typeof options !== "object" || options === null) {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(names, key)) {
+  const kind = Object.prototype.toString.call(options).slice(8, -1);
+  if (kind !== "Object") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be a plain object, got ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}`);
+  for (let o: object | null = options; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    if (o !== options && Object.getPrototypeOf(o) === null) break; // Object.prototype (of any realm)
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (Object.hasOwn(names, key) || (key === "constructor" && o !== options)) continue;
       const known = Object.keys(names);
       const takes = known.length ? `it takes ${known.join(", ")}` : "it takes none";
       throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: unknown option ${shownValue(key)}; ${takes}`);

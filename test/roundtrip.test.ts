@@ -519,6 +519,29 @@ describe("inputs a user can get subtly wrong", () => {
     } catch (e) {
       expect((e as NdpackError).code).toBe("ERR_INVALID_ARGUMENT");
     }
+    // Options are read as properties, so every name a read reaches is checked: inherited ones,
+    // non-enumerable ones and a class's getters. A correctly spelt one of each kind still works.
+    const lz4 = encode({ a: new Float32Array(1000) }, { compress: "lz4" });
+    class Getter {
+      get compres() {
+        return "lz4";
+      }
+    }
+    expect(() => encode({}, new Getter() as never)).toThrow(/^encode: unknown option "compres"/);
+    expect(() => encode({}, Object.create({ compres: "lz4" }))).toThrow(/^encode: unknown option "compres"/);
+    expect(() => encode({}, Object.defineProperty({}, "compres", { value: "lz4" }))).toThrow(/^encode: unknown option "compres"/);
+    class Spelt {
+      get compress() {
+        return "lz4";
+      }
+    }
+    expect(encode({ a: new Float32Array(1000) }, new Spelt() as never)).toEqual(lz4);
+    expect(encode({ a: new Float32Array(1000) }, Object.create({ compress: "lz4" }))).toEqual(lz4);
+    expect(encode({ a: new Float32Array(1000) }, Object.assign(Object.create(null), { compress: "lz4" }))).toEqual(lz4);
+    // Built-in objects are not options objects: a Map's entries would not be read.
+    expect(() => encode({}, new Map([["compress", "lz4"]]) as never)).toThrow("encode: options must be a plain object, got a Map");
+    expect(() => encode({}, [] as never)).toThrow("encode: options must be a plain object, got an Array");
+    expect(() => decode(bytes, new Date() as never)).toThrow("decode: options must be a plain object, got a Date");
     // An undefined value is still a misspelt name; a symbol key is not an option name and is let be.
     expect(() => encode({}, { levle: undefined } as never)).toThrow(/unknown option "levle"/);
     expect(encode({ a: 1 }, { [Symbol("x")]: 1 } as never)).toEqual(bytes);

@@ -16,7 +16,7 @@
 import * as fs from "node:fs";
 import * as zlib from "node:zlib";
 import { Deflate, Inflate } from "fflate";
-import { checkOptions, NdpackError, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile, type OptionNames } from "../errors.js";
+import { checkOptions, NdpackError, shownValue, TruncatedError, CorruptError, LimitError, isNdpackError, namingFile, type OptionNames } from "../errors.js";
 import { DTYPES, NDArray, type TypedArray } from "../ndarray.js";
 import { readNpy, encodeNpyHeader, parseNpyHeader, NPY_MAGIC, NPY_MAX_HEADER_BYTES, type NpyHeader } from "./npy.js";
 import { allocate, assertNDArray, byteChunks, fortranToC, setOwn, swapInPlace } from "./common.js";
@@ -43,6 +43,14 @@ export interface WriteNpzOptions {
 
 const READ_NPZ_OPTIONS = { maxMemberBytes: true, maxTotalBytes: true } as const satisfies OptionNames<ReadNpzOptions>;
 const WRITE_NPZ_OPTIONS = { compress: true, zip64: true } as const satisfies OptionNames<WriteNpzOptions>;
+
+/** Checks the options of writeNpz and saveNpz (`compress` is a flag here, a codec name for encode). */
+function checkWriteOptions(options: WriteNpzOptions, fn: string): void {
+  checkOptions(options, fn, WRITE_NPZ_OPTIONS);
+  if (options.compress !== undefined && typeof options.compress !== "boolean") {
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: compress must be true or false, got ${shownValue(options.compress)}`);
+  }
+}
 
 const SIG_LOCAL = 0x04034b50;
 const SIG_CENTRAL = 0x02014b50;
@@ -686,7 +694,7 @@ function build(arrays: Record<string, NDArray>, options: WriteNpzOptions, sink: 
  * fs.writeFileSync("m.npz", writeNpz({ w: weights, b: bias }, { compress: true }));
  */
 export function writeNpz(arrays: Record<string, NDArray>, options: WriteNpzOptions = {}): Uint8Array {
-  checkOptions(options, "writeNpz", WRITE_NPZ_OPTIONS);
+  checkWriteOptions(options, "writeNpz");
   const parts: Uint8Array[] = [];
   build(arrays, options, (p) => parts.push(p));
   const total = parts.reduce((n, p) => n + p.length, 0);
@@ -716,7 +724,6 @@ export function writeNpz(arrays: Record<string, NDArray>, options: WriteNpzOptio
  * saveNpz("bundle.npz", { weights, bias }, { compress: true });
  */
 export function saveNpz(path: string, arrays: Record<string, NDArray>, options: WriteNpzOptions = {}): void {
-  checkOptions(options, "saveNpz", WRITE_NPZ_OPTIONS);
-  if (options.compress !== undefined && typeof options.compress !== "boolean") throw new NdpackError("ERR_INVALID_ARGUMENT", `saveNpz: compress must be true or false, got ${String(options.compress)}`);
+  checkWriteOptions(options, "saveNpz");
   atomicWriteSync(path, (fd) => build(arrays, options, (p) => writeAll(fd, p, path)));
 }

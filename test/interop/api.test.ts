@@ -60,7 +60,10 @@ describe("interop and file-level options are checked like encode's and decode's"
     ["loadNpz", () => api.loadNpz(npz, null as never), "loadNpz: options must be an object, got null"],
     ["loadNpz", () => api.loadNpz(npz, { maxMemberBytes: -1 }), "loadNpz: maxMemberBytes must be a non-negative integer, got -1"],
     ["loadSafetensors", () => api.loadSafetensors(npy, { mmap: 1 as never }), "loadSafetensors: mmap must be true or false, got 1"],
-    ["saveNpz", () => api.saveNpz(join(dir, "x.npz"), {}, { compress: "yes" as never }), "saveNpz: compress must be true or false, got yes"],
+    ["saveNpz", () => api.saveNpz(join(dir, "x.npz"), {}, { compress: "yes" as never }), 'saveNpz: compress must be true or false, got "yes"'],
+    // writeNpz used to take any truthy value ("false" compressed) and any falsy one.
+    ["writeNpz", () => api.writeNpz({}, { compress: "false" as never }), 'writeNpz: compress must be true or false, got "false"'],
+    ["writeNpz", () => api.writeNpz({}, { compress: 0 as never }), "writeNpz: compress must be true or false, got 0"],
     ["inspect", () => inspect(file, { maxChildren: -1 }), "inspect: maxChildren must be a non-negative integer, got -1"],
     ["verify", () => verify(file, { onProgress: 5 as never }), "verify: onProgress must be a function"],
   ])("%s", (_, fn, message) => {
