@@ -53,8 +53,8 @@ export interface DumpOptions extends EncodeOptions {
   fsync?: boolean;
 }
 
-/** Options of `load` and `loadSync`. */
-export interface LoadOptions extends DecodeOptions {
+/** Options of `load` and `loadSync` (`copy` is `decode`'s: a load's arrays never view its input). */
+export interface LoadOptions extends Omit<DecodeOptions, "copy"> {
   /**
    * Memory-map uncompressed segments copy-on-write (private, writable): the returned arrays'
    * memory is the file's pages, and writing to them never changes the file. Compressed segments
@@ -69,7 +69,8 @@ export interface LoadOptions extends DecodeOptions {
 /** The names of {@link DumpOptions}. */
 const DUMP_OPTIONS = { ...ENCODE_OPTIONS, fsync: true } as const satisfies OptionNames<DumpOptions>;
 /** The names of {@link LoadOptions}. */
-const LOAD_OPTIONS = { ...DECODE_OPTIONS, mmap: true } as const satisfies OptionNames<LoadOptions>;
+const { copy: _decodeOnly, ...DECODE_OPTIONS_BUT_COPY } = DECODE_OPTIONS;
+const LOAD_OPTIONS = { ...DECODE_OPTIONS_BUT_COPY, mmap: true } as const satisfies OptionNames<LoadOptions>;
 
 /** How `load` obtained a value's arrays; see {@link loadInfo}. */
 export interface LoadInfo {
