@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dump, dumpSync, loadSync } from "../src/index.js";
+import { dump, dumpSync, loadNpy, loadSync, NDArray, saveNpy } from "../src/index.js";
 import { replaceTuning } from "../src/io/fsutil.js";
 import { tempDir } from "./helpers.js";
 
@@ -169,5 +169,24 @@ describe("what a dump replaces", () => {
     await expect(write({ v: new Float64Array(1000) }, path, { onProgress: () => { throw boom; } })).rejects.toBe(boom);
     expect(loadSync(path)).toEqual({ v: 1 });
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+});
+
+describe("a target whose name is as long as a file name can be", () => {
+  // 255 bytes (NAME_MAX): the hidden temp and linked-aside names shorten the name part to fit.
+  const names = [`${"n".repeat(248)}.ndpack`, `${"漢".repeat(83)}é.npy`];
+
+  it.each(names)("dump, dumpSync, saveNpy and a replace of a large old file write %#", async (name) => {
+    expect(Buffer.byteLength(name)).toBeGreaterThanOrEqual(254);
+    Object.assign(replaceTuning, { anyFilesystem: true, backgroundUnlinkBytes: 0 });
+    const path = join(dir, name);
+    dumpSync({ v: new Float64Array(100).fill(1) }, path);
+    dumpSync({ v: new Float64Array(100).fill(2) }, path); // links the old file aside under a hidden name
+    expect([...(loadSync(path) as { v: Float64Array }).v]).toEqual(new Array(100).fill(2));
+    await dump({ v: 3 }, path);
+    expect(loadSync(path)).toEqual({ v: 3 });
+    saveNpy(path, new NDArray(Float32Array.of(1, 2, 3), [3]));
+    expect([...loadNpy(path).data]).toEqual([1, 2, 3]);
+    expect(await settled(name)).toEqual([name]);
   });
 });

@@ -95,7 +95,23 @@ function inRealFolder(p: string): string {
 
 /** Name of the temporary file a write to `target` goes through (same folder, so rename is atomic). */
 export function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return hiddenSibling(target, "tmp");
+}
+
+/** The longest file name Linux filesystems take, in bytes (NAME_MAX). */
+const NAME_MAX_BYTES = 255;
+
+/**
+ * A hidden file beside `target`: `.<name>.<kind>-<pid>-<random>`. `<name>` is only there to
+ * tell people whose file it is, so it is cut short (by whole characters) when the whole would
+ * pass NAME_MAX: a target with a legal long name must still be writable.
+ */
+function hiddenSibling(target: string, kind: "tmp" | "old"): string {
+  const suffix = `.${kind}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const room = NAME_MAX_BYTES - 1 - suffix.length;
+  const chars = Array.from(path.basename(target));
+  while (Buffer.byteLength(chars.join("")) > room) chars.pop();
+  return path.join(path.dirname(target), `.${chars.join("")}${suffix}`);
 }
 
 /**
@@ -147,7 +163,7 @@ function linkAside(target: string): string | undefined {
     return undefined;
   }
   if (!st.isFile() || st.size < replaceTuning.backgroundUnlinkBytes || !onExt4(path.dirname(target))) return undefined;
-  const aside = path.join(path.dirname(target), `.${path.basename(target)}.old-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const aside = hiddenSibling(target, "old");
   try {
     fs.linkSync(target, aside);
   } catch {
