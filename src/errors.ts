@@ -222,8 +222,8 @@ export type OptionNames<T> = { readonly [K in keyof Required<T>]: true };
  * or Infinity) and each flag (`mmap`, `copy`, ...) a boolean when given.
  *
  * Options are read as properties, so the names checked are every name a read can reach:
- * own keys, enumerable or not, and those of the prototypes of a class instance (its getters),
- * up to `Object.prototype`. An array, Map, Date or other built-in object is refused: its
+ * own keys, enumerable or not, and those of every prototype (a class instance's getters) up to
+ * `Object.prototype`. An array, Map, Date or other built-in object is refused: its
  * entries or contents would not be read as options.
  * @param names the options `fn` takes (see {@link OptionNames})
  * @throws NdpackError `ERR_INVALID_ARGUMENT`, naming an unknown option and the known ones
@@ -235,8 +235,10 @@ export function checkOptions(options: unknown, fn: string, names: Readonly<Recor
   }
   const kind = Object.prototype.toString.call(options).slice(8, -1);
   if (kind !== "Object") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be a plain object, got ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}`);
-  for (let o: object | null = options; o !== null; o = Object.getPrototypeOf(o) as object | null) {
-    if (o !== options && Object.getPrototypeOf(o) === null) break; // Object.prototype (of any realm)
+  let depth = 0;
+  for (let o: object | null = options; o !== null && !isObjectPrototype(o); o = Object.getPrototypeOf(o) as object | null) {
+    // A Proxy can make the chain endless; real options objects sit a few prototypes deep.
+    if (++depth > MAX_OPTIONS_PROTOTYPES) throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options have a prototype chain over ${MAX_OPTIONS_PROTOTYPES} deep`);
     for (const key of Object.getOwnPropertyNames(o)) {
       if (Object.hasOwn(names, key) || (key === "constructor" && o !== options)) continue;
       const known = Object.keys(names);
@@ -256,6 +258,17 @@ export function checkOptions(options: unknown, fn: string, names: Readonly<Recor
   }
   const cb = (options as Record<string, unknown>).onProgress;
   if (cb !== undefined && typeof cb !== "function") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: onProgress must be a function`);
+}
+
+/** How many objects of an options object's prototype chain checkOptions reads before refusing it. */
+const MAX_OPTIONS_PROTOTYPES = 32;
+
+/**
+ * Whether `o` is `Object.prototype`, of this realm or another (a `vm` context's): the end of a
+ * plain object's chain, whose own names (`toString`, ...) are not options.
+ */
+function isObjectPrototype(o: object): boolean {
+  return o === Object.prototype || (Object.getPrototypeOf(o) === null && Object.hasOwn(o, "isPrototypeOf") && Object.hasOwn(o, "__lookupGetter__") && Object.hasOwn(o, "propertyIsEnumerable"));
 }
 
 /** The options of encode, decode, dump and load that are flags: a string such as "yes" is a mistake, not true. */

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, NdpackError, verify, type FilterName } from "../src/index.js";
 import { backendNames, randomBytes, tempDir } from "./helpers.js";
@@ -540,6 +541,14 @@ describe("inputs a user can get subtly wrong", () => {
     expect(encode({ a: new Float32Array(1000) }, new Spelt() as never)).toEqual(lz4);
     expect(encode({ a: new Float32Array(1000) }, Object.create({ compress: "lz4" }))).toEqual(lz4);
     expect(encode({ a: new Float32Array(1000) }, Object.assign(Object.create(null), { compress: "lz4" }))).toEqual(lz4);
+    // A misspelt name on a prototype whose own prototype is null is still found, while the end
+    // of a plain object's chain (Object.prototype, also another realm's) holds no options.
+    expect(() => encode({}, Object.create(Object.assign(Object.create(null), { compres: "lz4" })))).toThrow(/^encode: unknown option "compres"/);
+    expect(encode({ a: new Float32Array(1000) }, runInNewContext('({ compress: "lz4" })'))).toEqual(lz4);
+    expect(() => encode({}, runInNewContext('({ compres: "lz4" })'))).toThrow(/^encode: unknown option "compres"/);
+    // A Proxy whose prototype chain never ends is refused, not walked forever.
+    const endless: object = new Proxy({}, { getPrototypeOf: () => endless });
+    expect(() => encode({}, endless)).toThrow("encode: options have a prototype chain over 32 deep");
     // Built-in objects are not options objects: a Map's entries would not be read.
     expect(() => encode({}, new Map([["compress", "lz4"]]) as never)).toThrow("encode: options must be a plain object, got a Map");
     expect(() => encode({}, [] as never)).toThrow("encode: options must be a plain object, got an Array");

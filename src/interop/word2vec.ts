@@ -35,7 +35,7 @@ export interface WordVectors {
   vectors: NDArray<Float32Array>;
 }
 
-/** Options of {@link readWord2vec} and {@link parseWord2vec}. */
+/** Options of {@link readWord2vec}; {@link parseWord2vec} takes `binary` only. */
 export interface ReadWord2vecOptions {
   /**
    * Binary or text format. When omitted it is detected from the first record: it is text when
@@ -62,6 +62,8 @@ export interface WriteWord2vecOptions {
 }
 
 const READ_WORD2VEC_OPTIONS = { binary: true, mmap: true, chunkBytes: true } as const satisfies OptionNames<ReadWord2vecOptions>;
+// In memory, only the format is an option (mmap and chunkBytes are the file readers').
+const PARSE_WORD2VEC_OPTIONS = { binary: true } as const satisfies OptionNames<Pick<ReadWord2vecOptions, "binary">>;
 const READ_GLOVE_OPTIONS = { mmap: true, chunkBytes: true } as const satisfies OptionNames<Omit<ReadWord2vecOptions, "binary">>;
 const WRITE_WORD2VEC_OPTIONS = { binary: true } as const satisfies OptionNames<WriteWord2vecOptions>;
 
@@ -729,8 +731,8 @@ export async function readGlove(path: string, options: Omit<ReadWord2vecOptions,
  * @example
  * const wv = parseWord2vec(fs.readFileSync("vectors.txt"), { binary: false });
  */
-export function parseWord2vec(bytes: Uint8Array, options: ReadWord2vecOptions = {}): WordVectors {
-  checkOptions(options, "parseWord2vec", READ_WORD2VEC_OPTIONS, ["chunkBytes"]);
+export function parseWord2vec(bytes: Uint8Array, options: Pick<ReadWord2vecOptions, "binary"> = {}): WordVectors {
+  checkOptions(options, "parseWord2vec", PARSE_WORD2VEC_OPTIONS);
   return runInMemory(bytes, "word2vec", options.binary);
 }
 
