@@ -233,7 +233,13 @@ export function checkOptions(options: unknown, fn: string, names: Readonly<Recor
   if (typeof options !== "object" || options === null) {
     throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be an object, got ${options === null ? "null" : typeof options}`);
   }
-  const kind = Object.prototype.toString.call(options).slice(8, -1);
+  let kind: string;
+  try {
+    kind = Object.prototype.toString.call(options).slice(8, -1);
+  } catch (e) {
+    // A revoked Proxy: it has no properties to read.
+    throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options cannot be read (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
   if (kind !== "Object") throw new NdpackError("ERR_INVALID_ARGUMENT", `${fn}: options must be a plain object, got ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind}`);
   let depth = 0;
   for (let o: object | null = options; o !== null && !isObjectPrototype(o); o = Object.getPrototypeOf(o) as object | null) {
@@ -265,11 +271,16 @@ const MAX_OPTIONS_PROTOTYPES = 32;
 
 /**
  * Whether `o` is `Object.prototype`, of this realm or another (a `vm` context's): the end of a
- * plain object's chain, whose own names (`toString`, ...) are not options.
+ * plain object's chain, whose own names (`toString`, ...) are not options. Another realm's is
+ * known by its `constructor`: a built-in function named Object whose `prototype` (which no
+ * code can reassign) is `o`. An object made to look like it otherwise is still checked.
  */
 function isObjectPrototype(o: object): boolean {
-  return o === Object.prototype || (Object.getPrototypeOf(o) === null && Object.hasOwn(o, "isPrototypeOf") && Object.hasOwn(o, "__lookupGetter__") && Object.hasOwn(o, "propertyIsEnumerable"));
+  if (o === Object.prototype) return true;
+  const ctor: unknown = Object.getOwnPropertyDescriptor(o, "constructor")?.value;
+  return typeof ctor === "function" && ctor.name === "Object" && ctor.prototype === o && NATIVE_CODE.test(Function.prototype.toString.call(ctor));
 }
+const NATIVE_CODE = /\{\s*\[native code\]\s*\}$/;
 
 /** The options of encode, decode, dump and load that are flags: a string such as "yes" is a mistake, not true. */
 const BOOLEAN_OPTIONS = ["checksum", "verify", "copy", "fsync", "mmap", "references", "binary", "zip64"] as const;

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { runInNewContext } from "node:vm";
+import { createContext, runInContext, runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { decode, dump, dumpSync, encode, load, loadInfo, loadSync, NDArray, NdpackError, verify, type FilterName } from "../src/index.js";
 import { backendNames, randomBytes, tempDir } from "./helpers.js";
@@ -546,6 +546,17 @@ describe("inputs a user can get subtly wrong", () => {
     expect(() => encode({}, Object.create(Object.assign(Object.create(null), { compres: "lz4" })))).toThrow(/^encode: unknown option "compres"/);
     expect(encode({ a: new Float32Array(1000) }, runInNewContext('({ compress: "lz4" })'))).toEqual(lz4);
     expect(() => encode({}, runInNewContext('({ compres: "lz4" })'))).toThrow(/^encode: unknown option "compres"/);
+    // The end of the chain is known by its constructor, not by its shape: a look-alike is still
+    // checked, and a realm whose Object.prototype lost a method still ends the walk.
+    const lookalike = Object.assign(Object.create(null), { isPrototypeOf() {}, __lookupGetter__() {}, propertyIsEnumerable() {}, compres: "lz4" });
+    expect(() => encode({}, lookalike)).toThrow(/^encode: unknown option "isPrototypeOf"/);
+    const pruned = createContext({});
+    runInContext("delete Object.prototype.__lookupGetter__; delete Object.prototype.isPrototypeOf", pruned);
+    expect(encode({ a: new Float32Array(1000) }, runInContext('({ compress: "lz4" })', pruned))).toEqual(lz4);
+    // A revoked Proxy has nothing to read: a typed error, not the engine's TypeError.
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    expect(() => encode({}, revocable.proxy)).toThrow(/^encode: options cannot be read \(/);
     // A Proxy whose prototype chain never ends is refused, not walked forever.
     const endless: object = new Proxy({}, { getPrototypeOf: () => endless });
     expect(() => encode({}, endless)).toThrow("encode: options have a prototype chain over 32 deep");
