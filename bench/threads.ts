@@ -92,7 +92,6 @@ async function main(): Promise<void> {
 
   const out = new Uint8Array(data.length + n * 64);
   const stored: EncodedChunk[] = [];
-  const storedAt: number[] = [];
   const raw = new Uint8Array(data.length);
 
   const encode1 = () => {
@@ -132,7 +131,6 @@ async function main(): Promise<void> {
     const r = k.encodeChunk(chunk(c), FILTERS, 4, CODEC, accel);
     out.set(r.stored, pos);
     stored.push({ stored: out.subarray(pos, pos + r.stored.length), flags: r.flags, checksum: r.checksum });
-    storedAt.push(pos);
     pos += r.stored.length;
   }
   const decode1 = () => {
